@@ -1,0 +1,3 @@
+// The app renders in the browser and talks to /api/* (conventions.md, "Web").
+export const ssr = false;
+export const prerender = false;

@@ -1,0 +1,16 @@
+/**
+ * Entry without SvelteKit, for the worker tests (they run without a web build):
+ * the same Hono app and the same Durable Object classes as worker/index.ts.
+ */
+import { app } from "./app";
+import type { Env } from "./env";
+
+export default {
+  fetch(request, env, ctx) {
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;
+
+export { ConversationDO } from "../durable-objects/conversation";
+export { HubDO } from "../durable-objects/hub";
+export { SimulatorDO } from "./simulator/simulator-do";

@@ -1,0 +1,116 @@
+/**
+ * D1 schema (drizzle). Migrations are generated with `npm run db:generate` into migrations/ and
+ * never edited after they land. Times are epoch milliseconds (integers).
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: ["owner", "manager", "agent"] }).notNull(),
+    language: text("language"),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("users_email_unique").on(t.email)],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    /** SHA-256 (hex) of the cookie's random token: a leaked table does not leak sessions. */
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+    lastSeenAt: integer("last_seen_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    userAgent: text("user_agent"),
+    ip: text("ip"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const channels = sqliteTable(
+  "channels",
+  {
+    id: text("id").primaryKey(),
+    phoneNumberId: text("phone_number_id").notNull(),
+    displayPhoneNumber: text("display_phone_number"),
+    name: text("name"),
+    wabaId: text("waba_id"),
+    createdAt: integer("created_at").notNull(),
+    lastWebhookAt: integer("last_webhook_at"),
+  },
+  (t) => [uniqueIndex("channels_phone_number_id_unique").on(t.phoneNumberId)],
+);
+
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    id: text("id").primaryKey(),
+    /** Meta's wa_id (phone digits, no +); null for a customer known only by a business-scoped id. */
+    waId: text("wa_id"),
+    /** Business-scoped user id (Meta 2026). */
+    userId: text("user_id"),
+    username: text("username"),
+    name: text("name"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("contacts_wa_id_unique").on(t.waId),
+    uniqueIndex("contacts_user_id_unique").on(t.userId),
+  ],
+);
+
+/**
+ * The conversation index: one row per thread, written idempotently by its Conversation DO after
+ * every change (the DO is the source of truth; a replayed write converges to the same row).
+ */
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    channelId: text("channel_id").notNull(),
+    contactId: text("contact_id").notNull(),
+    status: text("status", { enum: ["open", "pending", "snoozed", "closed"] }).notNull().default("open"),
+    assigneeId: text("assignee_id"),
+    teamId: text("team_id"),
+    lastMessageAt: integer("last_message_at"),
+    lastMessagePreview: text("last_message_preview"),
+    lastMessageDirection: text("last_message_direction", { enum: ["in", "out"] }),
+    unreadCount: integer("unread_count").notNull().default(0),
+    windowEndsAt: integer("window_ends_at"),
+    /** The DO's version of this row: a write with an older version never overwrites a newer one. */
+    version: integer("version").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("conversations_channel_contact_unique").on(t.channelId, t.contactId),
+    index("conversations_activity_idx").on(t.lastMessageAt, t.id),
+    index("conversations_status_activity_idx").on(t.status, t.lastMessageAt, t.id),
+    index("conversations_assignee_activity_idx").on(t.assigneeId, t.lastMessageAt, t.id),
+  ],
+);
+
+/** Message templates the composer offers outside the window (synced from Meta in a later issue). */
+export const templates = sqliteTable(
+  "templates",
+  {
+    id: text("id").primaryKey(),
+    channelId: text("channel_id"),
+    name: text("name").notNull(),
+    language: text("language").notNull(),
+    category: text("category").notNull().default("UTILITY"),
+    body: text("body").notNull(),
+    status: text("status").notNull().default("APPROVED"),
+    updatedAt: integer("updated_at").notNull().default(sql`0`),
+  },
+  (t) => [uniqueIndex("templates_name_language_unique").on(t.name, t.language)],
+);

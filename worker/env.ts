@@ -1,0 +1,41 @@
+import type { ConversationDO } from "../durable-objects/conversation";
+import type { HubDO } from "../durable-objects/hub";
+import type { SimulatorDO } from "../worker/simulator/simulator-do";
+
+/** Bindings and configuration of the one Worker (names as in wrangler.toml and docs/configuration.md). */
+export interface Env {
+  DB: D1Database;
+  MEDIA: R2Bucket;
+  CONVERSATION: DurableObjectNamespace<ConversationDO>;
+  HUB: DurableObjectNamespace<HubDO>;
+  SIMULATOR_DO: DurableObjectNamespace<SimulatorDO>;
+  ASSETS?: Fetcher;
+  /** Meta app secret: checks X-Hub-Signature-256 on webhooks. Unset → every webhook is refused. */
+  WHATSAPP_APP_SECRET?: string;
+  /** The token typed into Meta's webhook settings (GET handshake). */
+  WHATSAPP_VERIFY_TOKEN?: string;
+  /** System-user token for channels without their own. */
+  WHATSAPP_ACCESS_TOKEN?: string;
+  /** Graph API base URL, e.g. https://graph.facebook.com/v24.0 or http://localhost:8787/simulator/graph */
+  GRAPH_API_URL?: string;
+  /** "on" enables /simulator (npm start only). */
+  SIMULATOR?: string;
+}
+
+/** Variables a signed-in request carries through Hono (set by the auth middleware). */
+export interface AuthVariables {
+  user: SessionUser;
+  sessionId: string;
+}
+
+export type Role = "owner" | "manager" | "agent";
+
+export interface SessionUser {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  language: string | null;
+}
+
+export type AppEnv = { Bindings: Env; Variables: AuthVariables };
