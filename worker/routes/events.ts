@@ -1,5 +1,36 @@
+/**
+ * GET /api/events — the live WebSocket (design.md, "Live"). Authenticates the session, refuses
+ * cross-site handshakes, and hands the upgrade to the workspace's Hub Durable Object.
+ */
 import { Hono } from "hono";
+import { HUB_IDENTITY_HEADERS } from "../../durable-objects/hub";
+import { requireUser } from "../auth/middleware";
 import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
 
-// Placeholder: filled in by the foundation work (issue 2).
-export const eventRoutes = new Hono<AppEnv>();
+/** One hub per workspace (design.md); shard by team here if it ever gets hot. */
+export const HUB_NAME = "workspace";
+
+export const eventRoutes = new Hono<AppEnv>().get("/", requireUser, async (c) => {
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "upgrade_required", "This address only speaks WebSocket.");
+  }
+  // Browsers attach the session cookie to a WebSocket handshake from any site and CORS does not
+  // apply to it, so a page elsewhere could read this user's live feed (cross-site WebSocket
+  // hijacking). Browsers always send Origin on the handshake and a page cannot forge it.
+  const origin = c.req.header("Origin");
+  if (origin !== new URL(c.req.url).origin) {
+    throw new ApiError(403, "origin_refused", "This connection came from another site and was refused.");
+  }
+
+  // A fresh request: none of the client's headers reach the hub, so the identity headers below
+  // can only be the ones set here.
+  const headers = new Headers({
+    Upgrade: "websocket",
+    [HUB_IDENTITY_HEADERS.userId]: c.var.user.id,
+    [HUB_IDENTITY_HEADERS.role]: c.var.user.role,
+    [HUB_IDENTITY_HEADERS.sessionId]: c.var.sessionId,
+  });
+  const hub = c.env.HUB.getByName(HUB_NAME);
+  return hub.fetch(new Request("https://hub.internal/connect", { headers }));
+});
