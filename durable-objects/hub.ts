@@ -40,7 +40,8 @@ export const PONG = "pong";
 export interface SocketAttachment {
   userId: string;
   role: Role;
-  sessionId: string;
+  /** The browser session the socket was opened with; null for an API-token client (no session). */
+  sessionId: string | null;
 }
 
 const ROLES: readonly Role[] = ["owner", "manager", "agent"];
@@ -78,7 +79,9 @@ export class HubDO extends DurableObject<Env> {
 
     const { 0: client, 1: server } = new WebSocketPair();
     // Tags let disconnectUser/disconnectSession find a user's sockets without reading them all.
-    this.ctx.acceptWebSocket(server, [attachment.userId, roleTag(attachment.role), sessionTag(attachment.sessionId)]);
+    const tags = [attachment.userId, roleTag(attachment.role)];
+    if (attachment.sessionId) tags.push(sessionTag(attachment.sessionId));
+    this.ctx.acceptWebSocket(server, tags);
     server.serializeAttachment(attachment);
     server.send(JSON.stringify({ type: "hello", userId: attachment.userId } satisfies LiveEvent));
     return new Response(null, { status: 101, webSocket: client });
@@ -144,10 +147,10 @@ export class HubDO extends DurableObject<Env> {
 function identityFrom(headers: Headers): SocketAttachment | null {
   const userId = headers.get(HUB_IDENTITY_HEADERS.userId);
   const role = headers.get(HUB_IDENTITY_HEADERS.role) as Role | null;
-  const sessionId = headers.get(HUB_IDENTITY_HEADERS.sessionId);
-  if (!userId || !sessionId || !role || !ROLES.includes(role)) return null;
+  const sessionId = headers.get(HUB_IDENTITY_HEADERS.sessionId) || null;
+  if (!userId || !role || !ROLES.includes(role)) return null;
   // Tags are at most 256 characters; our ids are far shorter, anything longer is not ours.
-  if (userId.length > 128 || sessionId.length > 128) return null;
+  if (userId.length > 128 || (sessionId && sessionId.length > 128)) return null;
   return { userId, role, sessionId };
 }
 

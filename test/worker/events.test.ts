@@ -54,15 +54,14 @@ function sampleEvent(conversationId: string, version: number): LiveEvent {
 }
 
 /** Connects straight to a hub (by name) the way the route does, for tests of the hub alone. */
-async function connectToHub(hubName: string, identity: { userId: string; role: string; sessionId: string }) {
-  const res = await env.HUB.getByName(hubName).fetch("https://hub.internal/connect", {
-    headers: {
-      Upgrade: "websocket",
-      [HUB_IDENTITY_HEADERS.userId]: identity.userId,
-      [HUB_IDENTITY_HEADERS.role]: identity.role,
-      [HUB_IDENTITY_HEADERS.sessionId]: identity.sessionId,
-    },
-  });
+async function connectToHub(hubName: string, identity: { userId: string; role: string; sessionId?: string }) {
+  const headers: Record<string, string> = {
+    Upgrade: "websocket",
+    [HUB_IDENTITY_HEADERS.userId]: identity.userId,
+    [HUB_IDENTITY_HEADERS.role]: identity.role,
+  };
+  if (identity.sessionId) headers[HUB_IDENTITY_HEADERS.sessionId] = identity.sessionId;
+  const res = await env.HUB.getByName(hubName).fetch("https://hub.internal/connect", { headers });
   if (res.status !== 101) throw new Error(`expected 101, got ${res.status}`);
   const reader = readSocket(res);
   open.push(reader);
@@ -222,11 +221,12 @@ describe("HubDO", () => {
     expect(await hub.disconnectSession("sess_unknown")).toBe(0);
   });
 
-  it("disconnectUser closes every socket of that user and leaves the others connected", async ({ expect }) => {
+  it("disconnectUser closes every socket of that user, with or without a session, and no one else's", async ({ expect }) => {
     const hubName = crypto.randomUUID();
     const hub = env.HUB.getByName(hubName);
     const gone1 = await connectToHub(hubName, { userId: "usr_gone", role: "agent", sessionId: "g1" });
-    const gone2 = await connectToHub(hubName, { userId: "usr_gone", role: "agent", sessionId: "g2" });
+    // An API-token client has no session.
+    const gone2 = await connectToHub(hubName, { userId: "usr_gone", role: "agent" });
     const other = await connectToHub(hubName, { userId: "usr_other", role: "owner", sessionId: "o1" });
     for (const s of [gone1, gone2, other]) await s.next();
 

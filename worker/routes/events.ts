@@ -29,8 +29,9 @@ export const eventRoutes = new Hono<AppEnv>().get("/", requireUser, async (c) =>
     Upgrade: "websocket",
     [HUB_IDENTITY_HEADERS.userId]: c.var.user.id,
     [HUB_IDENTITY_HEADERS.role]: c.var.user.role,
-    [HUB_IDENTITY_HEADERS.sessionId]: c.var.sessionId,
   });
+  // Empty for an API-token client: its sockets have no session and close with disconnectUser.
+  if (c.var.sessionId) headers.set(HUB_IDENTITY_HEADERS.sessionId, c.var.sessionId);
   const hub = c.env.HUB.getByName(HUB_NAME);
   return hub.fetch(new Request("https://hub.internal/connect", { headers }));
 });
