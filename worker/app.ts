@@ -15,6 +15,13 @@ import { templateRoutes } from "./routes/templates";
 import { eventRoutes } from "./routes/events";
 import { openapiRoutes } from "./routes/openapi";
 import { simulatorRoutes } from "./simulator/routes";
+import { userRoutes } from "./routes/users";
+import { invitationRoutes } from "./routes/invitations";
+import { passwordResetRoutes } from "./routes/password-resets";
+import { teamRoutes } from "./routes/teams";
+import { tokenRoutes } from "./routes/tokens";
+import { auditLogRoutes } from "./routes/audit-log";
+import { settingsRoutes } from "./routes/settings";
 
 export const app = new Hono<AppEnv>();
 
@@ -24,6 +31,13 @@ app.use("/api/*", csrfGuard);
 app.route("/webhooks/whatsapp", whatsappWebhookRoutes);
 app.route("/api/setup", setupRoutes);
 app.route("/api/session", sessionRoutes);
+app.route("/api/users", userRoutes);
+app.route("/api/invitations", invitationRoutes);
+app.route("/api/password-resets", passwordResetRoutes);
+app.route("/api/teams", teamRoutes);
+app.route("/api/tokens", tokenRoutes);
+app.route("/api/audit-log", auditLogRoutes);
+app.route("/api/settings", settingsRoutes);
 app.route("/api/conversations", conversationRoutes);
 app.route("/api/templates", templateRoutes);
 app.route("/api/events", eventRoutes);

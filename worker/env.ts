@@ -25,7 +25,10 @@ export interface Env {
 /** Variables a signed-in request carries through Hono (set by the auth middleware). */
 export interface AuthVariables {
   user: SessionUser;
+  /** The session's id (hash) for cookie sign-ins; "" for an API token. */
   sessionId: string;
+  /** How the request was authenticated: a browser session cookie or an API token. */
+  authKind: "session" | "token";
 }
 
 export type Role = "owner" | "manager" | "agent";

@@ -24,6 +24,7 @@ export function errorBody(code: string, message: string, details?: Record<string
 /** The single error mapper for the Hono app: known errors keep their status; unknown ones become a generic 500. */
 export function handleError(err: Error, c: Context) {
   if (err instanceof ApiError) {
+    if (typeof err.details?.retryAfter === "number") c.header("Retry-After", String(err.details.retryAfter));
     return c.json(errorBody(err.code, err.message, err.details), err.status);
   }
   if (err instanceof HTTPException) {

@@ -3,7 +3,7 @@
  * never edited after they land. Times are epoch milliseconds (integers).
  */
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const users = sqliteTable(
   "users",
@@ -15,6 +15,8 @@ export const users = sqliteTable(
     role: text("role", { enum: ["owner", "manager", "agent"] }).notNull(),
     language: text("language"),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
+    /** online | away | offline — set by the user; assignment and the live view read it. */
+    availability: text("availability", { enum: ["online", "away", "offline"] }).notNull().default("offline"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [uniqueIndex("users_email_unique").on(t.email)],
@@ -114,3 +116,94 @@ export const templates = sqliteTable(
   },
   (t) => [uniqueIndex("templates_name_language_unique").on(t.name, t.language)],
 );
+
+export const teams = sqliteTable(
+  "teams",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("teams_name_unique").on(t.name)],
+);
+
+export const teamMembers = sqliteTable(
+  "team_members",
+  {
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("team_members_user_idx").on(t.userId)],
+);
+
+/** Invitations and password resets: single-use links whose token only exists hashed here. */
+export const userLinks = sqliteTable(
+  "user_links",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["invitation", "password_reset"] }).notNull(),
+    tokenHash: text("token_hash").notNull(),
+    email: text("email").notNull(),
+    /** For invitations: the role and team ids the new user gets. */
+    role: text("role", { enum: ["owner", "manager", "agent"] }),
+    teamIds: text("team_ids", { mode: "json" }).$type<string[]>(),
+    /** For password resets: whose password. */
+    userId: text("user_id"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("user_links_token_hash_unique").on(t.tokenHash), index("user_links_kind_created_idx").on(t.kind, t.createdAt)],
+);
+
+/** API tokens for integrations (Authorization: Bearer). Only the SHA-256 of the token is kept. */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    /** The first characters of the token, to recognise it in the list. */
+    prefix: text("prefix").notNull(),
+    role: text("role", { enum: ["owner", "manager", "agent"] }).notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at"),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_tokens_token_hash_unique").on(t.tokenHash)],
+);
+
+/** Who did what, when, from where. Append-only. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    at: integer("at").notNull(),
+    actorId: text("actor_id"),
+    actorName: text("actor_name"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    ip: text("ip"),
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at), index("audit_log_action_at_idx").on(t.action, t.at)],
+);
+
+/** Workspace settings as key → JSON value. */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value", { mode: "json" }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Failed sign-ins per account and per client address, for throttling. */
+export const signInFailures = sqliteTable("sign_in_failures", {
+  key: text("key").primaryKey(),
+  count: integer("count").notNull(),
+  windowStart: integer("window_start").notNull(),
+});

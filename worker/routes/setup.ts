@@ -3,6 +3,7 @@
  * setup answers 409 setup_done for ever.
  */
 import { Hono } from "hono";
+import { auditStatement, clientAddress } from "../audit";
 import { startSession } from "../auth/sign-in";
 import { hashPassword } from "../auth/password";
 import { toApiUser } from "../auth/users";
@@ -32,5 +33,13 @@ export const setupRoutes = new Hono<AppEnv>()
       throw new ApiError(409, "setup_done", "Chorus is already set up. Sign in instead.");
     }
     await startSession(c, user);
-    return c.json({ user: toApiUser(user) }, 201);
+    await auditStatement(c.env.DB, {
+      action: "setup.owner_created",
+      actorId: user.id,
+      actorName: user.name,
+      targetType: "user",
+      targetId: user.id,
+      ip: clientAddress(c),
+    }).run();
+    return c.json({ user: await toApiUser(c.env.DB, user) }, 201);
   });
