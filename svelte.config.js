@@ -18,5 +18,25 @@ export default {
       hooks: { client: "web/src/hooks.client", server: "web/src/hooks.server", universal: "web/src/hooks" },
     },
     alias: { $contracts: "worker/contracts" },
+    // The inbox shows customer text: a strict policy is the second line of defence behind never
+    // rendering it as HTML. "auto" gives SvelteKit's own boot script a nonce; nothing else inline runs.
+    // 'self' in connect-src also covers ws:/wss: to this same host (CSP Level 3), which the live
+    // socket (/api/events) needs; a fixed ws: host cannot be written here since it varies per deploy.
+    csp: {
+      mode: "auto",
+      directives: {
+        "default-src": ["self"],
+        "script-src": ["self"],
+        // Svelte sets style attributes at runtime (e.g. app.html's wrapper); styles cannot run code.
+        "style-src": ["self", "unsafe-inline"],
+        "img-src": ["self", "data:", "blob:"],
+        "font-src": ["self"],
+        "connect-src": ["self"],
+        "object-src": ["none"],
+        "base-uri": ["self"],
+        "form-action": ["self"],
+        "frame-ancestors": ["none"],
+      },
+    },
   },
 };

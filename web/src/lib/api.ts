@@ -1,0 +1,147 @@
+/**
+ * The browser's only door to /api/*: JSON in and out, same-origin cookies, typed results, and one
+ * error type. Types are inferred from the shared valibot contract (worker/contracts/api.ts).
+ */
+import type * as v from "valibot";
+import type * as C from "$contracts/api";
+
+export type User = v.InferOutput<typeof C.User>;
+export type ContactRef = v.InferOutput<typeof C.ContactRef>;
+export type ConversationSummary = v.InferOutput<typeof C.ConversationSummary>;
+export type ConversationDetail = v.InferOutput<typeof C.ConversationDetail>;
+export type ConversationList = v.InferOutput<typeof C.ConversationList>;
+export type Message = v.InferOutput<typeof C.Message>;
+export type MessageStatus = v.InferOutput<typeof C.MessageStatus>;
+export type MessageList = v.InferOutput<typeof C.MessageList>;
+export type SendMessageBody = v.InferInput<typeof C.SendMessageBody>;
+export type Template = v.InferOutput<typeof C.Template>;
+export type SetupBody = v.InferInput<typeof C.SetupBody>;
+export type SignInBody = v.InferInput<typeof C.SignInBody>;
+type ErrorBody = v.InferOutput<typeof C.ErrorBody>;
+
+/** A failed API call. `code` is the server's snake_case code, or "network" when nothing answered. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  static is(error: unknown, code?: string): error is ApiError {
+    return error instanceof ApiError && (code === undefined || error.code === code);
+  }
+}
+
+/** Turns anything thrown into an ApiError so the UI has one shape to show. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError(0, "network", error instanceof Error ? error.message : String(error));
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "AbortError";
+}
+
+/** A code for answers that carry no error body (e.g. a proxy's 502). */
+function codeForStatus(status: number): string {
+  if (status === 401) return "unauthorized";
+  if (status === 403) return "forbidden";
+  if (status === 404) return "not_found";
+  if (status === 429) return "rate_limited";
+  if (status >= 500) return "internal";
+  return "invalid_request";
+}
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | null | undefined>;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+async function request<T>(method: "GET" | "POST" | "DELETE", path: string, options: RequestOptions = {}): Promise<T> {
+  const url = new URL(path, location.origin);
+  for (const [key, value] of Object.entries(options.query ?? {})) {
+    if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, String(value));
+  }
+  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+  // Writes always declare JSON: the server refuses cross-site writes, and a JSON content type
+  // cannot be sent by a plain HTML form from another site.
+  if (method !== "GET") headers["Content-Type"] = "application/json";
+  const body = method === "POST" ? JSON.stringify(options.body ?? {}) : undefined;
+
+  let response: Response;
+  try {
+    response = await fetch(url, { method, headers, body, credentials: "same-origin", signal: options.signal });
+  } catch (error) {
+    if (isAbort(error)) throw error;
+    throw new ApiError(0, "network", error instanceof Error ? error.message : "Network error");
+  }
+
+  const text = await response.text().catch(() => "");
+  let data: unknown = undefined;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+  }
+  if (!response.ok) {
+    const error = (data as Partial<ErrorBody> | undefined)?.error;
+    throw new ApiError(
+      response.status,
+      typeof error?.code === "string" ? error.code : codeForStatus(response.status),
+      typeof error?.message === "string" ? error.message : response.statusText,
+    );
+  }
+  return data as T;
+}
+
+/** A random id for Idempotency-Key; randomUUID only exists in secure contexts (https, localhost). */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export interface ConversationQuery {
+  status?: string;
+  assignee?: string;
+  q?: string;
+  cursor?: string | null;
+  limit?: number;
+}
+
+export const api = {
+  setupStatus: () => request<{ needsSetup: boolean }>("GET", "/api/setup"),
+  setup: (body: SetupBody) => request<{ user: User }>("POST", "/api/setup", { body }),
+
+  session: () => request<{ user: User }>("GET", "/api/session"),
+  signIn: (body: SignInBody) => request<{ user: User }>("POST", "/api/session", { body }),
+  signOut: () => request<unknown>("DELETE", "/api/session"),
+
+  conversations: (query: ConversationQuery, signal?: AbortSignal) =>
+    request<ConversationList>("GET", "/api/conversations", { query: { ...query }, signal }),
+  conversation: (id: string, signal?: AbortSignal) =>
+    request<ConversationDetail>("GET", `/api/conversations/${encodeURIComponent(id)}`, { signal }),
+  messages: (id: string, cursor?: string | null, signal?: AbortSignal) =>
+    request<MessageList>("GET", `/api/conversations/${encodeURIComponent(id)}/messages`, {
+      query: { cursor },
+      signal,
+    }),
+  send: (id: string, body: SendMessageBody, idempotencyKey: string) =>
+    request<{ message: Message }>("POST", `/api/conversations/${encodeURIComponent(id)}/messages`, {
+      body,
+      headers: { "Idempotency-Key": idempotencyKey },
+    }),
+  markRead: (id: string) => request<unknown>("POST", `/api/conversations/${encodeURIComponent(id)}/read`),
+
+  templates: () => request<{ templates: Template[] }>("GET", "/api/templates"),
+};

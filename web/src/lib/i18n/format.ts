@@ -1,0 +1,124 @@
+/**
+ * Sentences that depend on time or on an error code. Pure functions: components pass in `$_`, the
+ * current locale and the clock, so everything re-renders when any of them changes.
+ */
+import en from "./en";
+import type { Translate } from "./index";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "3 h 12 m", "45 m", "< 1 m". */
+export function formatDuration(t: Translate, ms: number): string {
+  if (ms < MINUTE) return t("duration.underMinute");
+  const h = Math.floor(ms / HOUR);
+  const m = Math.floor((ms % HOUR) / MINUTE);
+  if (h === 0) return t("duration.m", { values: { m } });
+  if (m === 0) return t("duration.h", { values: { h } });
+  return t("duration.hm", { values: { h, m } });
+}
+
+/** Whether the customer-service window is open at `now`. A window never opened is closed. */
+export function isWindowOpen(windowEndsAt: number | null | undefined, now: number): boolean {
+  return windowEndsAt != null && windowEndsAt > now;
+}
+
+/** "closes in 3 h 12 m" or "window closed". */
+export function windowCountdown(t: Translate, windowEndsAt: number | null | undefined, now: number): string {
+  if (!isWindowOpen(windowEndsAt, now)) return t("window.closed");
+  return t("window.closesIn", { values: { time: formatDuration(t, windowEndsAt! - now) } });
+}
+
+/** Short relative time for the list: "now", "5 m", "3 h", "2 d", then a date. */
+export function relativeTime(t: Translate, locale: string, at: number, now: number): string {
+  const ago = Math.max(0, now - at);
+  if (ago < MINUTE) return t("time.now");
+  if (ago < HOUR) return t("time.minutes", { values: { n: Math.floor(ago / MINUTE) } });
+  if (ago < DAY) return t("time.hours", { values: { n: Math.floor(ago / HOUR) } });
+  if (ago < 7 * DAY) return t("time.days", { values: { n: Math.floor(ago / DAY) } });
+  const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear();
+  return new Intl.DateTimeFormat(locale, {
+    month: "short",
+    day: "numeric",
+    year: sameYear ? undefined : "numeric",
+  }).format(at);
+}
+
+/** Clock time of a message: "14:05" / "14:05". */
+export function clockTime(locale: string, at: number): string {
+  return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(at);
+}
+
+/** Full date and time, for a tooltip. */
+export function fullDateTime(locale: string, at: number): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(at);
+}
+
+function startOfDay(at: number): number {
+  const d = new Date(at);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/** Day separator in a thread: "Today", "Yesterday", or the date. */
+export function dayLabel(t: Translate, locale: string, at: number, now: number): string {
+  const days = Math.round((startOfDay(now) - startOfDay(at)) / DAY);
+  if (days === 0) return t("time.today");
+  if (days === 1) return t("time.yesterday");
+  const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear();
+  return new Intl.DateTimeFormat(locale, {
+    weekday: days < 7 ? "long" : undefined,
+    month: "long",
+    day: "numeric",
+    year: sameYear ? undefined : "numeric",
+  }).format(at);
+}
+
+/** Error codes that have a sentence of our own in both languages. */
+const KNOWN_ERROR_CODES = new Set([
+  "invalid_request",
+  "unauthorized",
+  "forbidden",
+  "window_closed",
+  "locked",
+  "template_not_approved",
+  "setup_done",
+  "rate_limited",
+  "not_found",
+  "network",
+  "internal",
+]);
+
+export interface ErrorLike {
+  code: string;
+  message?: string;
+  status?: number;
+}
+
+/**
+ * A sentence for an API error: ours by `code` in the current language, else the server's own
+ * message, else a generic one. `lockHolder` names who holds a reply lock when we know it.
+ */
+export function errorText(t: Translate, error: ErrorLike, context: { lockHolder?: string | null } = {}): string {
+  if (error.code === "locked" && context.lockHolder) {
+    return t("errors.lockedBy", { values: { name: context.lockHolder } });
+  }
+  if (KNOWN_ERROR_CODES.has(error.code)) return t(`errors.${error.code}`);
+  if (error.message) return error.message;
+  if (error.status && error.status >= 500) return t("errors.internal");
+  return t("errors.unknown");
+}
+
+/**
+ * Why a message failed, in the current language: ours by the server's `reason` key, else the
+ * server's English sentence (it names Meta's title for codes nobody has mapped yet).
+ */
+export function failureText(
+  t: Translate,
+  error: { reason?: string | null; message: string } | null | undefined,
+): string {
+  if (!error) return t("status.failed");
+  if (error.reason && Object.hasOwn(en.failure, error.reason)) return t(`failure.${error.reason}`);
+  return error.message || t("status.failed");
+}

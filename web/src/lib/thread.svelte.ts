@@ -1,0 +1,235 @@
+/**
+ * One open thread: its detail, its messages (oldest first, paged backwards), and the messages this
+ * browser is sending. Sends are optimistic: a pending message shows at once and is replaced by the
+ * server's; a failed one keeps its Idempotency-Key so "retry" can never send it twice.
+ */
+import type { LiveEvent } from "$contracts/events";
+import {
+  api,
+  ApiError,
+  isAbort,
+  newIdempotencyKey,
+  toApiError,
+  type ConversationDetail,
+  type ConversationSummary,
+  type Message,
+  type MessageStatus,
+  type SendMessageBody,
+} from "./api";
+import { VersionTracker } from "./versions";
+
+/** Status order: a status never moves backwards; failed is final. */
+const STATUS_RANK: Record<MessageStatus, number> = {
+  received: 0,
+  queued: 1,
+  sent: 2,
+  delivered: 3,
+  read: 4,
+  played: 5,
+  failed: 6,
+};
+
+/** Merges what we hold with what arrived, keeping the furthest status (events can overtake). */
+export function mergeMessage(current: Message | undefined, incoming: Message): Message {
+  if (!current) return incoming;
+  if (current.status === "failed") return { ...incoming, status: "failed", error: current.error ?? incoming.error };
+  if (STATUS_RANK[incoming.status] < STATUS_RANK[current.status]) {
+    return { ...incoming, status: current.status, error: current.error };
+  }
+  return incoming;
+}
+
+/** Display order: Meta's timestamp, then arrival order inside the thread. */
+export function byTimestamp(a: Message, b: Message): number {
+  return a.timestamp - b.timestamp || a.seq - b.seq;
+}
+
+export class PendingSend {
+  readonly key = newIdempotencyKey();
+  readonly createdAt = Date.now();
+  state = $state<"sending" | "failed">("sending");
+  error = $state<ApiError | null>(null);
+  readonly body: SendMessageBody;
+  /** What to show while it is on its way. */
+  readonly preview: string;
+
+  constructor(body: SendMessageBody, preview: string) {
+    this.body = body;
+    this.preview = preview;
+  }
+}
+
+export interface ThreadHooks {
+  /** A fresh summary of this conversation, for the list. */
+  onSummary(summary: ConversationSummary): void;
+  onUnauthorized(): void;
+}
+
+export class ThreadStore {
+  readonly id: string;
+  detail = $state<ConversationDetail | null>(null);
+  // Raw: always replaced whole (merge + sort), never mutated in place.
+  messages = $state.raw<Message[]>([]);
+  pending = $state<PendingSend[]>([]);
+  olderCursor = $state<string | null>(null);
+  loading = $state(true);
+  loadingOlder = $state(false);
+  error = $state<ApiError | null>(null);
+
+  readonly versions = new VersionTracker();
+  #hooks: ThreadHooks;
+  #abort = new AbortController();
+  #refreshing: Promise<void> | null = null;
+  #disposed = false;
+
+  constructor(id: string, hooks: ThreadHooks) {
+    this.id = id;
+    this.#hooks = hooks;
+  }
+
+  /** Customer-visible name etc. come from the detail; null until loaded. */
+  get windowEndsAt(): number | null {
+    return this.detail?.windowEndsAt ?? null;
+  }
+
+  async load(): Promise<void> {
+    this.loading = true;
+    this.error = null;
+    try {
+      await this.#fetchLatest(true);
+      void this.markRead();
+    } catch (error) {
+      if (isAbort(error)) return;
+      this.#fail(error);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /**
+   * Refetches the detail and the newest page, merging into what we hold (after a gap in versions or
+   * a reconnect). Concurrent calls share one request.
+   */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#fetchLatest(false)
+      .catch((error) => {
+        if (!isAbort(error)) this.#fail(error);
+      })
+      .finally(() => {
+        this.#refreshing = null;
+      });
+    return this.#refreshing;
+  }
+
+  async #fetchLatest(initial: boolean): Promise<void> {
+    // The detail first: its version is the snapshot, and the messages fetched after it are at
+    // least that new, so events up to that version are already included.
+    const detail = await api.conversation(this.id, this.#abort.signal);
+    const page = await api.messages(this.id, null, this.#abort.signal);
+    if (this.#disposed) return;
+    this.versions.snapshot(this.id, detail.version);
+    this.#setDetail(detail);
+    this.#hooks.onSummary(detail);
+    this.#merge(page.messages);
+    if (initial || this.olderCursor === null) this.olderCursor = page.nextCursor;
+    this.error = null;
+  }
+
+  async loadOlder(): Promise<void> {
+    if (!this.olderCursor || this.loadingOlder) return;
+    this.loadingOlder = true;
+    try {
+      const page = await api.messages(this.id, this.olderCursor, this.#abort.signal);
+      if (this.#disposed) return;
+      this.#merge(page.messages);
+      this.olderCursor = page.nextCursor;
+    } catch (error) {
+      if (!isAbort(error)) this.#fail(error);
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  async markRead(): Promise<void> {
+    if (this.#disposed || document.visibilityState !== "visible") return;
+    try {
+      await api.markRead(this.id);
+    } catch (error) {
+      // Unread counts are cosmetic; a failure here must not disturb the thread.
+      if (ApiError.is(error) && error.status === 401) this.#hooks.onUnauthorized();
+    }
+  }
+
+  /** Applies a live event for this conversation (the caller filters by id). */
+  handle(event: Exclude<LiveEvent, { type: "hello" }>): void {
+    const key = event.type === "conversation.updated" ? event.type : `${event.type}:${event.message.id}`;
+    const verdict = this.versions.check(this.id, event.version, key);
+    if (verdict === "stale") return;
+    if (event.type === "conversation.updated") {
+      this.#setDetail(event.conversation);
+    } else {
+      this.#merge([event.message]);
+      if (event.type === "message.created" && event.message.direction === "in") void this.markRead();
+    }
+    if (verdict === "gap") void this.refresh();
+  }
+
+  send(body: SendMessageBody, preview: string): Promise<void> {
+    const pending = new PendingSend(body, preview);
+    this.pending.push(pending);
+    return this.#attempt(this.pending[this.pending.length - 1]!);
+  }
+
+  retry(pending: PendingSend): Promise<void> {
+    return this.#attempt(pending);
+  }
+
+  discard(pending: PendingSend): void {
+    this.pending = this.pending.filter((p) => p.key !== pending.key);
+  }
+
+  async #attempt(pending: PendingSend): Promise<void> {
+    pending.state = "sending";
+    pending.error = null;
+    try {
+      // The same key on every attempt: the server sends a retried message at most once.
+      const { message } = await api.send(this.id, pending.body, pending.key);
+      this.pending = this.pending.filter((p) => p.key !== pending.key);
+      this.#merge([message]);
+    } catch (error) {
+      pending.state = "failed";
+      pending.error = toApiError(error);
+      if (pending.error.status === 401) this.#hooks.onUnauthorized();
+      // The window or the lock changed under us: show the truth (template picker, holder's name).
+      if (pending.error.code === "window_closed" || pending.error.code === "locked") void this.refresh();
+    }
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#abort.abort();
+  }
+
+  #setDetail(next: ConversationSummary | ConversationDetail): void {
+    const current = this.detail;
+    if (current && next.version < current.version) return;
+    // A summary (from a live event) lacks the channel and lock holder: keep ours.
+    this.detail = current ? { ...current, ...next } : "channel" in next ? next : null;
+  }
+
+  #merge(incoming: Message[]): void {
+    if (incoming.length === 0) return;
+    const byId = new Map(this.messages.map((m) => [m.id, m]));
+    for (const message of incoming) {
+      if (message.conversationId !== this.id) continue;
+      byId.set(message.id, mergeMessage(byId.get(message.id), message));
+    }
+    this.messages = [...byId.values()].sort(byTimestamp);
+  }
+
+  #fail(error: unknown): void {
+    const apiError = toApiError(error);
+    if (apiError.status === 401) this.#hooks.onUnauthorized();
+    this.error = apiError;
+  }
+}

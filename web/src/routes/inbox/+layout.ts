@@ -1,0 +1,13 @@
+import { redirect } from "@sveltejs/kit";
+import { api } from "$lib/api";
+import { session } from "$lib/session.svelte";
+
+export async function load({ url }) {
+  const user = await session.current();
+  if (!user) {
+    const { needsSetup } = await api.setupStatus();
+    if (needsSetup) redirect(307, "/setup");
+    redirect(307, `/login?next=${encodeURIComponent(url.pathname)}`);
+  }
+  return { user };
+}
