@@ -1,5 +1,704 @@
+/**
+ * One customer thread (one per channel × contact): the source of truth for its messages, their
+ * order and statuses, the dedupe set, the reply lock, the 24-hour window, the outbox and the
+ * timers. A single writer per thread gives ordering and exactly-once effects without locks.
+ *
+ * After every change it bumps `version`, writes its row of the D1 conversation index (guarded by
+ * that version) and publishes live events through the Hub. Timers share the one alarm through
+ * the `timers` table; every handler is idempotent because alarms are at-least-once.
+ */
 import { DurableObject } from "cloudflare:workers";
+import type { MessageStatus } from "../worker/contracts/api";
+import type { LiveEvent } from "../worker/contracts/events";
 import type { Env } from "../worker/env";
+import { newId } from "../worker/ids";
+import { callbackDataFor } from "../worker/services/conversation-id";
+import { writeConversationIndex } from "../worker/services/conversation-index";
+import { decodeCursor, encodeCursor } from "../worker/services/cursor";
+import { explainMetaError, RETRIES_EXHAUSTED, type ErrorExplanation } from "../worker/whatsapp/error-sentences";
+import { buildSendPayload, DEFAULT_GRAPH_API_URL, GraphClient, type SendOutcome } from "../worker/whatsapp/graph-client";
+import type { InboundMessageData, MetaError, StatusData } from "../worker/whatsapp/normalise";
+import {
+  previewOf,
+  toIndexRow,
+  toMessage,
+  toSummary,
+  type MessageRow,
+  type OutboxRow,
+  type PendingStatusRow,
+  type ThreadRow,
+} from "./conversation/rows";
+import { migrate } from "./conversation/schema";
+import { shouldApplyStatus, statusOrder } from "./conversation/status-order";
+import type {
+  ConversationSummary,
+  IngestInput,
+  IngestResult,
+  MessagePage,
+  SendInput,
+  SendResult,
+  ThreadIdentity,
+} from "./conversation/types";
 
-/** Placeholder: one customer thread (issue 2). */
-export class ConversationDO extends DurableObject<Env> {}
+const HOUR = 60 * 60 * 1000;
+/** Customer-service window after an inbound message. */
+export const WINDOW_MS = 24 * HOUR;
+/** After a message that came through a click-to-WhatsApp ad (it carries a `referral`). */
+export const AD_WINDOW_MS = 72 * HOUR;
+/**
+ * A row left in "sending" (the DO died, or the call's answer was lost) is retried only after this
+ * delay. Meta may have accepted the message: its first status webhook carries our callback data
+ * (conversation id + message id) and reconciles the row — no second send. If no status comes in
+ * time we retry, accepting a rare duplicate over a lost message (the Graph API has no
+ * idempotency key of its own). Must stay above GRAPH_TIMEOUT_MS so a live call is never retried.
+ */
+export const SENDING_GRACE_MS = 30_000;
+const GRAPH_TIMEOUT_MS = 15_000;
+/** Temporary failures (429, 5xx, network) are retried this many times in all, then failed. */
+export const MAX_SEND_ATTEMPTS = 8;
+
+/** 5 s, 15 s, 45 s, … capped at 15 min (about an hour across all attempts). */
+export function retryDelay(attempts: number): number {
+  return Math.min(5_000 * 3 ** Math.max(0, attempts - 1), 15 * 60 * 1000);
+}
+
+type TimerKind = "window" | "outbox" | "index_sync";
+
+export class ConversationDO extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  /** When the alarm is set for (mirrors storage; null: none). */
+  private armedAt: number | null = null;
+  /** Outbox rows whose Graph call is running in this instance right now. */
+  private readonly inFlight = new Set<string>();
+  /** Live events leave in order, one batch after the other. */
+  private publishChain: Promise<void> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage);
+      const stored = this.meta("alarm_at");
+      this.armedAt = stored === null ? null : Number(stored);
+    });
+  }
+
+  // ---- RPC ------------------------------------------------------------------------------------
+
+  /**
+   * Store inbound messages and delivery statuses from one webhook (all for this thread). Returns
+   * once they are durable; a duplicate wamid changes nothing; a status for a wamid not known yet
+   * is kept and applied when the message appears.
+   */
+  async ingest(input: IngestInput): Promise<IngestResult> {
+    const now = Date.now();
+    const result: IngestResult = { stored: 0, duplicates: 0, statusesApplied: 0, statusesPending: 0, skipped: 0 };
+    const events: LiveEvent[] = [];
+    this.ctx.storage.transactionSync(() => {
+      if (input.identity) this.saveIdentity(input.identity, now);
+      const known = this.thread() !== null;
+      for (const item of input.items) {
+        if (!known) result.skipped++;
+        else if (item.kind === "message") this.storeInbound(item.message, now, result, events);
+        else this.storeStatus(item.status, item.messageId, now, result, events);
+      }
+    });
+    this.rearm();
+    if (events.length) await this.afterChange(events);
+    return result;
+  }
+
+  /**
+   * Send a reply. Checks, in order: Idempotency-Key replay, the reply lock (the assignee sends;
+   * an unassigned thread is claimed by its first sender; an agent who is not the holder is
+   * refused; an owner or manager takes over), the window (free-form text needs it open). Then the
+   * message and its outbox row are written before the Graph API is called.
+   *
+   * Idempotency: the key is scoped to this thread. The same key with the same author and content
+   * returns the first message (never a second send); the same key with anything else is refused
+   * as `idempotency_conflict` (409) — returning a different message than was asked for would hide
+   * a client bug.
+   */
+  async send(input: SendInput): Promise<SendResult> {
+    const now = Date.now();
+    const thread = this.thread();
+    if (!thread) return { ok: false, reason: "not_found" };
+    const fingerprint = JSON.stringify([input.author.id, input.content]);
+    if (input.idempotencyKey) {
+      const existing = this.one<MessageRow>("SELECT * FROM messages WHERE idempotency_key = ?", input.idempotencyKey);
+      if (existing) {
+        return existing.request_fingerprint === fingerprint
+          ? { ok: true, message: toMessage(existing, thread.conversation_id), replayed: true }
+          : { ok: false, reason: "idempotency_conflict" };
+      }
+    }
+    const holder = thread.assignee_id;
+    if (holder && holder !== input.author.id && input.author.role === "agent") {
+      return { ok: false, reason: "locked", holder: { id: holder, name: thread.assignee_name ?? "" } };
+    }
+    if (input.content.kind === "text" && !(thread.window_ends_at !== null && thread.window_ends_at > now)) {
+      return { ok: false, reason: "window_closed", windowEndsAt: thread.window_ends_at };
+    }
+
+    const id = newId("msg");
+    const events: LiveEvent[] = [];
+    let aheadInLine = false;
+    this.ctx.storage.transactionSync(() => {
+      aheadInLine = this.one("SELECT 1 AS x FROM outbox LIMIT 1") !== null;
+      if (holder !== input.author.id) {
+        this.sql.exec(
+          "UPDATE thread SET assignee_id = ?, assignee_name = ?",
+          input.author.id,
+          input.author.name,
+        );
+      }
+      const template =
+        input.content.kind === "template"
+          ? JSON.stringify({
+              name: input.content.name,
+              language: input.content.language,
+              parameters: input.content.parameters,
+            })
+          : null;
+      this.sql.exec(
+        `INSERT INTO messages (id, seq, wamid, direction, type, text, template, timestamp, status, status_at,
+           author_id, author_name, idempotency_key, request_fingerprint, created_at, updated_at)
+         VALUES (?, ?, NULL, 'out', ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+        id,
+        this.nextSeq(),
+        input.content.kind,
+        input.text,
+        template,
+        now,
+        now,
+        input.author.id,
+        input.author.name,
+        input.idempotencyKey,
+        fingerprint,
+        now,
+        now,
+      );
+      const payload = buildSendPayload(
+        { waId: thread.wa_id, userId: thread.user_id },
+        input.content,
+        callbackDataFor(thread.conversation_id, id),
+      );
+      this.sql.exec(
+        "INSERT INTO outbox (message_id, state, attempts, next_attempt_at, payload) VALUES (?, 'queued', 0, ?, ?)",
+        id,
+        now,
+        JSON.stringify(payload),
+      );
+      // Replying is reading: the agent has seen what the customer wrote.
+      this.sql.exec("UPDATE thread SET unread_count = 0");
+      this.setLastMessage(now, previewOf(input.text, input.content.kind), "out");
+      events.push(this.messageEvent("message.created", id, now));
+    });
+    // Earlier messages still waiting in the outbox go first: the customer reads replies in order.
+    if (aheadInLine) this.scheduleOutbox();
+    else events.push(...(await this.attempt(id)));
+    await this.afterChange(events);
+    const stored = this.one<MessageRow>("SELECT * FROM messages WHERE id = ?", id)!;
+    return { ok: true, message: toMessage(stored, thread.conversation_id), replayed: false };
+  }
+
+  /** Reset the unread count (an agent opened the thread). Null when the thread does not exist. */
+  async markRead(): Promise<ConversationSummary | null> {
+    const thread = this.thread();
+    if (!thread) return null;
+    if (thread.unread_count === 0) return toSummary(thread);
+    const now = Date.now();
+    this.sql.exec("UPDATE thread SET unread_count = 0");
+    this.bump(now);
+    await this.afterChange([]);
+    return toSummary(this.thread()!);
+  }
+
+  /** This thread as the list shows it; null when it does not exist. */
+  async summary(): Promise<ConversationSummary | null> {
+    const thread = this.thread();
+    return thread ? toSummary(thread) : null;
+  }
+
+  /**
+   * Drop `userId` as assignee (they were deactivated): the thread goes back to the queue and its
+   * reply lock is free. `actor` is who did it (kept on the thread for the audit of who released
+   * it). False when `userId` was not the assignee (already released, or someone else holds it).
+   */
+  async releaseAssignee(userId: string, actor: { id: string; name: string }): Promise<boolean> {
+    const thread = this.thread();
+    if (!thread || thread.assignee_id !== userId) return false;
+    const now = Date.now();
+    this.sql.exec("UPDATE thread SET assignee_id = NULL, assignee_name = NULL");
+    this.setMeta("last_release", JSON.stringify({ userId, by: actor, at: now }));
+    this.bump(now);
+    await this.afterChange([]);
+    return true;
+  }
+
+  /**
+   * Messages newest first in display order (Meta's timestamp, then arrival). `cursor` comes from
+   * a previous page; an unreadable cursor yields null (the route answers 400).
+   */
+  async listMessages(options: { cursor: string | null; limit: number }): Promise<MessagePage | null> {
+    const thread = this.thread();
+    if (!thread) return { messages: [], nextCursor: null };
+    const limit = Math.min(Math.max(options.limit, 1), 100);
+    let rows: MessageRow[];
+    if (options.cursor) {
+      const key = decodeCursor(options.cursor, ["n", "n"]);
+      if (!key) return null;
+      const [timestamp, seq] = key as [number, number];
+      rows = this.sql.exec(
+          `SELECT * FROM messages WHERE timestamp < ?1 OR (timestamp = ?1 AND seq < ?2)
+           ORDER BY timestamp DESC, seq DESC LIMIT ?3`,
+          timestamp,
+          seq,
+          limit + 1,
+        )
+        .toArray() as unknown as MessageRow[];
+    } else {
+      rows = this.sql
+        .exec("SELECT * FROM messages ORDER BY timestamp DESC, seq DESC LIMIT ?", limit + 1)
+        .toArray() as unknown as MessageRow[];
+    }
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      messages: page.map((row) => toMessage(row, thread.conversation_id)),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.timestamp, last.seq]) : null,
+    };
+  }
+
+  /** Runs due timers: window closing, outbox retries, a D1 index write that failed. */
+  async alarm(): Promise<void> {
+    // Treat the alarm as firing no earlier than it was set for (runDurableObjectAlarm in tests
+    // runs it ahead of time; in production it never fires early, so this is plain `now`).
+    const horizon = Math.max(Date.now(), this.armedAt ?? 0);
+    this.armedAt = null;
+    this.setMeta("alarm_at", null);
+    const due = this.sql
+      .exec("SELECT kind, key, due_at FROM timers WHERE due_at <= ? ORDER BY due_at", horizon)
+      .toArray() as unknown as Array<{ kind: TimerKind; key: string; due_at: number }>;
+    const events: LiveEvent[] = [];
+    let changed = false;
+    let indexSync = false;
+    for (const timer of due) {
+      try {
+        if (timer.kind === "window") {
+          this.clearTimer("window", timer.key);
+          const thread = this.thread();
+          if (thread?.window_ends_at !== null && thread?.window_ends_at !== undefined && thread.window_ends_at <= horizon) {
+            // The window closed: nothing in the row changes but the UI's countdown ends; the
+            // version bump makes the index write and the live event reach every browser.
+            this.bump(Date.now());
+            changed = true;
+          }
+        } else if (timer.kind === "outbox") {
+          const outboxEvents = await this.drainOutbox(horizon);
+          if (outboxEvents.length) changed = true;
+          events.push(...outboxEvents);
+        } else if (timer.kind === "index_sync") {
+          this.clearTimer("index_sync", timer.key);
+          indexSync = true;
+        } else {
+          this.clearTimer(timer.kind, timer.key);
+        }
+      } catch (err) {
+        console.error("conversation alarm: timer failed", timer.kind, err);
+      }
+    }
+    if (changed) await this.afterChange(events);
+    else if (indexSync) await this.syncIndex();
+    this.rearm();
+  }
+
+  // ---- inbound --------------------------------------------------------------------------------
+
+  private saveIdentity(identity: ThreadIdentity, now: number): void {
+    this.sql.exec(
+      `INSERT INTO thread (singleton, conversation_id, channel_id, phone_number_id, display_phone_number,
+         contact_id, wa_id, user_id, username, contact_name, created_at, updated_at)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (singleton) DO UPDATE SET
+         display_phone_number = coalesce(excluded.display_phone_number, display_phone_number),
+         wa_id = coalesce(excluded.wa_id, wa_id),
+         user_id = coalesce(excluded.user_id, user_id),
+         username = coalesce(excluded.username, username),
+         contact_name = coalesce(excluded.contact_name, contact_name)`,
+      identity.conversationId,
+      identity.channel.id,
+      identity.channel.phoneNumberId,
+      identity.channel.displayPhoneNumber,
+      identity.contact.id,
+      identity.contact.waId,
+      identity.contact.userId,
+      identity.contact.username,
+      identity.contact.name,
+      now,
+      now,
+    );
+  }
+
+  private storeInbound(message: InboundMessageData, now: number, result: IngestResult, events: LiveEvent[]): void {
+    if (this.one("SELECT 1 AS x FROM messages WHERE wamid = ?", message.wamid)) {
+      result.duplicates++;
+      return;
+    }
+    const id = newId("msg");
+    this.sql.exec(
+      `INSERT INTO messages (id, seq, wamid, direction, type, text, raw, reply_to, timestamp, status, status_at,
+         created_at, updated_at)
+       VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, 'received', ?, ?, ?)`,
+      id,
+      this.nextSeq(),
+      message.wamid,
+      message.type,
+      message.text,
+      message.raw,
+      message.replyTo,
+      message.timestamp,
+      message.timestamp,
+      now,
+      now,
+    );
+    // The window runs from the customer's message (Meta's timestamp), not from when it reached us.
+    const windowEnd = message.timestamp + (message.fromAd ? AD_WINDOW_MS : WINDOW_MS);
+    this.sql.exec(
+      `UPDATE thread SET unread_count = unread_count + 1,
+         window_ends_at = max(coalesce(window_ends_at, 0), ?1),
+         status = CASE WHEN status IN ('closed', 'snoozed') THEN 'open' ELSE status END`,
+      windowEnd,
+    );
+    const thread = this.thread()!;
+    if (thread.window_ends_at === windowEnd && windowEnd > now) this.setTimer("window", "close", windowEnd);
+    this.setLastMessage(message.timestamp, previewOf(message.text, message.type), "in");
+    events.push(this.messageEvent("message.created", id, now));
+    result.stored++;
+  }
+
+  private storeStatus(
+    status: StatusData,
+    messageId: string | null,
+    now: number,
+    result: IngestResult,
+    events: LiveEvent[],
+  ): void {
+    let row = this.one<MessageRow>("SELECT * FROM messages WHERE wamid = ?", status.wamid);
+    let reconciled = false;
+    if (!row && messageId) {
+      // Our callback data names the message: a send whose Graph answer never reached us (crash,
+      // timeout) is in fact accepted by Meta. Record its wamid and take it out of the outbox.
+      const candidate = this.one<MessageRow>("SELECT * FROM messages WHERE id = ?", messageId);
+      if (candidate && candidate.direction === "out" && candidate.wamid === null && candidate.status !== "failed") {
+        this.sql.exec("UPDATE messages SET wamid = ?, updated_at = ? WHERE id = ?", status.wamid, now, messageId);
+        if (shouldApplyStatus(candidate.status, "sent")) this.setStatus(messageId, "sent", now);
+        this.sql.exec("DELETE FROM outbox WHERE message_id = ?", messageId);
+        this.scheduleOutbox();
+        row = this.one<MessageRow>("SELECT * FROM messages WHERE id = ?", messageId);
+        reconciled = true;
+      }
+    }
+    if (!row) {
+      this.sql.exec(
+        `INSERT INTO pending_statuses (wamid, status, timestamp, error_code, error_title, error_details, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        status.wamid,
+        status.status,
+        status.timestamp,
+        status.error?.code ?? null,
+        status.error?.title ?? null,
+        status.error?.details ?? null,
+        now,
+      );
+      result.statusesPending++;
+      return;
+    }
+    if (row.direction !== "out") return;
+    const applied = this.applyStatus(row, status.status, status.timestamp, status.error, now);
+    const pendingApplied = reconciled ? this.applyPending(row.id, status.wamid, now) : false;
+    if (applied || reconciled || pendingApplied) {
+      events.push(this.messageEvent("message.updated", row.id, now));
+      result.statusesApplied++;
+    }
+  }
+
+  /** Apply one status if it moves the message forward. True when something changed. */
+  private applyStatus(row: MessageRow, status: MessageStatus, timestamp: number, error: MetaError | null, now: number): boolean {
+    const current = this.one<{ status: MessageStatus }>("SELECT status FROM messages WHERE id = ?", row.id)!.status;
+    if (!shouldApplyStatus(current, status)) return false;
+    if (status === "failed") {
+      const explanation = explainMetaError(error?.code, error?.title);
+      this.fail(row.id, error?.code ?? 0, error?.title ?? "Failed", error?.details ?? null, explanation, now);
+      if (error?.code === 131047) this.closeWindow(now);
+    } else {
+      this.setStatus(row.id, status, timestamp);
+    }
+    return true;
+  }
+
+  /** Statuses that arrived before their message: apply them now that it has its wamid. */
+  private applyPending(messageId: string, wamid: string, now: number): boolean {
+    const pending = this.sql.exec("SELECT * FROM pending_statuses WHERE wamid = ?", wamid).toArray() as unknown as PendingStatusRow[];
+    if (!pending.length) return false;
+    pending.sort((a, b) => statusOrder(a.status) - statusOrder(b.status));
+    let changed = false;
+    const row = this.one<MessageRow>("SELECT * FROM messages WHERE id = ?", messageId)!;
+    for (const p of pending) {
+      const error = p.error_code !== null ? { code: p.error_code, title: p.error_title ?? "", details: p.error_details } : null;
+      changed = this.applyStatus(row, p.status, p.timestamp, error, now) || changed;
+    }
+    this.sql.exec("DELETE FROM pending_statuses WHERE wamid = ?", wamid);
+    return changed;
+  }
+
+  private setStatus(messageId: string, status: MessageStatus, at: number): void {
+    this.sql.exec("UPDATE messages SET status = ?, status_at = ?, updated_at = ? WHERE id = ?", status, at, Date.now(), messageId);
+  }
+
+  private fail(
+    messageId: string,
+    code: number,
+    title: string,
+    details: string | null,
+    explanation: ErrorExplanation,
+    now: number,
+  ): void {
+    this.sql.exec(
+      `UPDATE messages SET status = 'failed', status_at = ?, error_code = ?, error_title = ?, error_message = ?,
+         error_reason = ?, error_details = ?, updated_at = ? WHERE id = ?`,
+      now,
+      code,
+      title,
+      explanation.sentence,
+      explanation.reason,
+      details,
+      now,
+      messageId,
+    );
+  }
+
+  /** Meta said the window is closed (131047): believe it over our own clock. */
+  private closeWindow(now: number): void {
+    this.sql.exec("UPDATE thread SET window_ends_at = ? WHERE window_ends_at IS NULL OR window_ends_at > ?", now, now);
+    this.clearTimer("window", "close");
+  }
+
+  // ---- outbound -------------------------------------------------------------------------------
+
+  private graph(): GraphClient {
+    return new GraphClient({
+      baseUrl: this.env.GRAPH_API_URL || DEFAULT_GRAPH_API_URL,
+      accessToken: this.env.WHATSAPP_ACCESS_TOKEN ?? "",
+      timeoutMs: GRAPH_TIMEOUT_MS,
+    });
+  }
+
+  /** One Graph API call for one outbox row; returns the live events of what changed. */
+  private async attempt(messageId: string): Promise<LiveEvent[]> {
+    const row = this.one<OutboxRow>("SELECT * FROM outbox WHERE message_id = ?", messageId);
+    const thread = this.thread();
+    if (!row || !thread) return [];
+    const startedAt = Date.now();
+    // Mark it first: if this instance dies mid-call, the row is retried after the grace delay.
+    this.sql.exec(
+      "UPDATE outbox SET state = 'sending', sending_since = ?, attempts = attempts + 1 WHERE message_id = ?",
+      startedAt,
+      messageId,
+    );
+    this.scheduleOutbox();
+    this.inFlight.add(messageId);
+    let outcome: SendOutcome;
+    try {
+      outcome = this.env.WHATSAPP_ACCESS_TOKEN
+        ? await this.graph().sendMessage(thread.phone_number_id, JSON.parse(row.payload))
+        : { kind: "permanent", status: 0, code: 0, title: "WHATSAPP_ACCESS_TOKEN is not set", details: null };
+    } finally {
+      this.inFlight.delete(messageId);
+    }
+
+    // Input gates were open during the call: re-read before acting.
+    const now = Date.now();
+    const events: LiveEvent[] = [];
+    this.ctx.storage.transactionSync(() => {
+      const current = this.one<OutboxRow>("SELECT * FROM outbox WHERE message_id = ?", messageId);
+      // Gone: a status webhook reconciled it while we waited (so Meta has it), nothing to do.
+      if (!current) return;
+      if (outcome.kind === "ok") {
+        this.sql.exec("DELETE FROM outbox WHERE message_id = ?", messageId);
+        this.sql.exec("UPDATE messages SET wamid = ?, updated_at = ? WHERE id = ?", outcome.wamid, now, messageId);
+        const message = this.one<MessageRow>("SELECT * FROM messages WHERE id = ?", messageId)!;
+        if (shouldApplyStatus(message.status, "sent")) this.setStatus(messageId, "sent", now);
+        this.applyPending(messageId, outcome.wamid, now);
+        events.push(this.messageEvent("message.updated", messageId, now));
+      } else if (outcome.kind === "retryable" && current.attempts < MAX_SEND_ATTEMPTS) {
+        // No answer at all (status 0) may still mean Meta accepted it: wait at least the grace delay.
+        const delay = outcome.status === 0 ? Math.max(retryDelay(current.attempts), SENDING_GRACE_MS) : retryDelay(current.attempts);
+        this.sql.exec(
+          "UPDATE outbox SET state = 'queued', sending_since = NULL, next_attempt_at = ?, last_error = ? WHERE message_id = ?",
+          now + delay,
+          `${outcome.status}${outcome.code !== null ? ` ${outcome.code}` : ""} ${outcome.title ?? ""}`.trim(),
+          messageId,
+        );
+      } else {
+        this.sql.exec("DELETE FROM outbox WHERE message_id = ?", messageId);
+        if (outcome.kind === "retryable") {
+          this.fail(messageId, outcome.code ?? outcome.status, outcome.title ?? `HTTP ${outcome.status}`, null, RETRIES_EXHAUSTED, now);
+        } else {
+          this.fail(messageId, outcome.code, outcome.title, outcome.details, explainMetaError(outcome.code, outcome.title), now);
+          if (outcome.code === 131047) this.closeWindow(now);
+        }
+        events.push(this.messageEvent("message.updated", messageId, now));
+      }
+    });
+    this.scheduleOutbox();
+    return events;
+  }
+
+  /** Send what is due, oldest first; stop at the first row that must wait (order is kept). */
+  private async drainOutbox(horizon: number): Promise<LiveEvent[]> {
+    const events: LiveEvent[] = [];
+    for (;;) {
+      const row = this.one<OutboxRow>(
+        "SELECT o.* FROM outbox o JOIN messages m ON m.id = o.message_id ORDER BY m.seq LIMIT 1",
+      );
+      if (!row || this.inFlight.has(row.message_id)) break;
+      const due = row.state === "sending" ? (row.sending_since ?? 0) + SENDING_GRACE_MS : row.next_attempt_at;
+      if (due > horizon) break;
+      events.push(...(await this.attempt(row.message_id)));
+      if (this.one("SELECT 1 AS x FROM outbox WHERE message_id = ?", row.message_id)) break;
+    }
+    this.scheduleOutbox();
+    return events;
+  }
+
+  /** Keep the outbox timer at the earliest moment a row needs attention. */
+  private scheduleOutbox(): void {
+    const next = this.one<{ due: number | null }>(
+      `SELECT min(CASE WHEN state = 'sending' THEN sending_since + ${SENDING_GRACE_MS} ELSE next_attempt_at END) AS due FROM outbox`,
+    )?.due;
+    if (next === null || next === undefined) this.clearTimer("outbox", "next");
+    else this.setTimer("outbox", "next", next);
+    this.rearm();
+  }
+
+  // ---- after a change: index + live events ----------------------------------------------------
+
+  private async afterChange(events: LiveEvent[]): Promise<void> {
+    const thread = this.thread();
+    if (!thread) return;
+    this.publish([
+      ...events,
+      { type: "conversation.updated", conversationId: thread.conversation_id, version: thread.version, conversation: toSummary(thread) },
+    ]);
+    await this.syncIndex();
+  }
+
+  /**
+   * Write this thread's D1 index row. On failure an 'index_sync' timer retries it with backoff:
+   * the row catches up with the DO, never the other way round.
+   */
+  private async syncIndex(): Promise<void> {
+    const thread = this.thread();
+    if (!thread) return;
+    try {
+      await writeConversationIndex(this.env.DB, toIndexRow(thread));
+      if (this.thread()!.version === thread.version) {
+        this.clearTimer("index_sync", "row");
+        this.setMeta("index_sync_attempts", null);
+        this.rearm();
+      }
+    } catch (err) {
+      const attempts = Number(this.meta("index_sync_attempts") ?? 0) + 1;
+      this.setMeta("index_sync_attempts", String(attempts));
+      this.setTimer("index_sync", "row", Date.now() + Math.min(1_000 * 2 ** attempts, 5 * 60 * 1000));
+      this.rearm();
+      console.error("conversation index write failed; retrying from the alarm", thread.conversation_id, err);
+    }
+  }
+
+  /** Push to the Hub without ever failing the caller: a push failure must not fail ingest. */
+  private publish(events: LiveEvent[]): void {
+    this.publishChain = this.publishChain.then(async () => {
+      try {
+        const hub = this.env.HUB.getByName("workspace");
+        for (const event of events) await hub.publish(event);
+      } catch (err) {
+        console.warn("live event publish failed", err);
+      }
+    });
+    this.ctx.waitUntil(this.publishChain);
+  }
+
+  private messageEvent(type: "message.created" | "message.updated", messageId: string, now: number): LiveEvent {
+    const version = this.bump(now);
+    const thread = this.thread()!;
+    const row = this.one<MessageRow>("SELECT * FROM messages WHERE id = ?", messageId)!;
+    return { type, conversationId: thread.conversation_id, version, message: toMessage(row, thread.conversation_id) };
+  }
+
+  // ---- small helpers --------------------------------------------------------------------------
+
+  private thread(): ThreadRow | null {
+    return this.one<ThreadRow>("SELECT * FROM thread WHERE singleton = 1");
+  }
+
+  private one<T = Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): T | null {
+    return (this.sql.exec(query, ...bindings).toArray()[0] as T | undefined) ?? null;
+  }
+
+  private bump(now: number): number {
+    return this.one<{ version: number }>("UPDATE thread SET version = version + 1, updated_at = ? RETURNING version", now)!.version;
+  }
+
+  private nextSeq(): number {
+    return this.one<{ seq: number }>("SELECT coalesce(max(seq), 0) + 1 AS seq FROM messages")!.seq;
+  }
+
+  /** The list shows the newest message by Meta's time: an older one arriving late does not replace it. */
+  private setLastMessage(at: number, preview: string, direction: "in" | "out"): void {
+    this.sql.exec(
+      `UPDATE thread SET last_message_at = ?1, last_message_preview = ?2, last_message_direction = ?3
+       WHERE last_message_at IS NULL OR last_message_at <= ?1`,
+      at,
+      preview,
+      direction,
+    );
+  }
+
+  private meta(key: string): string | null {
+    return this.one<{ value: string | null }>("SELECT value FROM _meta WHERE key = ?", key)?.value ?? null;
+  }
+
+  private setMeta(key: string, value: string | null): void {
+    if (value === null) this.sql.exec("DELETE FROM _meta WHERE key = ?", key);
+    else this.sql.exec("INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
+  private setTimer(kind: TimerKind, key: string, dueAt: number): void {
+    this.sql.exec(
+      "INSERT INTO timers (kind, key, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at",
+      kind,
+      key,
+      dueAt,
+    );
+  }
+
+  private clearTimer(kind: string, key: string): void {
+    this.sql.exec("DELETE FROM timers WHERE kind = ? AND key = ?", kind, key);
+  }
+
+  /** One alarm for all timers: at the earliest due_at. */
+  private rearm(): void {
+    const next = this.one<{ due: number | null }>("SELECT min(due_at) AS due FROM timers")?.due ?? null;
+    if (next === this.armedAt) return;
+    this.armedAt = next;
+    if (next === null) {
+      void this.ctx.storage.deleteAlarm();
+      this.setMeta("alarm_at", null);
+    } else {
+      void this.ctx.storage.setAlarm(next);
+      this.setMeta("alarm_at", String(next));
+    }
+  }
+}

@@ -120,8 +120,10 @@ export const MessageError = v.object({
   code: v.number(),
   /** Meta's title. */
   title: v.string(),
-  /** A sentence an agent understands. */
+  /** A sentence an agent understands (English). */
   message: v.string(),
+  /** Stable snake_case key for that sentence (e.g. window_closed, undeliverable), for translations. */
+  reason: v.string(),
 });
 
 export const Message = v.object({

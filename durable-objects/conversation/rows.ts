@@ -1,0 +1,145 @@
+/** Row shapes of the DO's tables and their mapping to the API contract. */
+import type { ConversationSummary, Message, MessageStatus } from "../../worker/contracts/api";
+import type { ConversationIndexRow } from "../../worker/services/conversation-index";
+
+export interface ThreadRow {
+  conversation_id: string;
+  channel_id: string;
+  phone_number_id: string;
+  display_phone_number: string | null;
+  contact_id: string;
+  wa_id: string | null;
+  user_id: string | null;
+  username: string | null;
+  contact_name: string | null;
+  status: ConversationIndexRow["status"];
+  assignee_id: string | null;
+  assignee_name: string | null;
+  team_id: string | null;
+  unread_count: number;
+  window_ends_at: number | null;
+  last_message_at: number | null;
+  last_message_preview: string | null;
+  last_message_direction: "in" | "out" | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessageRow {
+  id: string;
+  seq: number;
+  wamid: string | null;
+  direction: "in" | "out";
+  type: string;
+  text: string | null;
+  template: string | null;
+  raw: string | null;
+  reply_to: string | null;
+  timestamp: number;
+  status: MessageStatus;
+  status_at: number | null;
+  error_code: number | null;
+  error_title: string | null;
+  error_message: string | null;
+  error_reason: string | null;
+  error_details: string | null;
+  author_id: string | null;
+  author_name: string | null;
+  idempotency_key: string | null;
+  request_fingerprint: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OutboxRow {
+  message_id: string;
+  state: "queued" | "sending";
+  attempts: number;
+  next_attempt_at: number;
+  sending_since: number | null;
+  payload: string;
+  last_error: string | null;
+}
+
+export interface PendingStatusRow {
+  wamid: string;
+  status: MessageStatus;
+  timestamp: number;
+  error_code: number | null;
+  error_title: string | null;
+  error_details: string | null;
+}
+
+export function toMessage(row: MessageRow, conversationId: string): Message {
+  return {
+    id: row.id,
+    conversationId,
+    seq: row.seq,
+    wamid: row.wamid,
+    direction: row.direction,
+    type: row.type,
+    text: row.text,
+    template: row.template ? (JSON.parse(row.template) as Message["template"]) : null,
+    timestamp: row.timestamp,
+    status: row.status,
+    error:
+      row.status === "failed" || row.error_code !== null
+        ? {
+            code: row.error_code ?? 0,
+            title: row.error_title ?? "",
+            message: row.error_message ?? "",
+            reason: row.error_reason ?? "whatsapp_error",
+          }
+        : null,
+    author: row.author_id ? { id: row.author_id, name: row.author_name ?? "" } : null,
+  };
+}
+
+export function toSummary(thread: ThreadRow): ConversationSummary {
+  return {
+    id: thread.conversation_id,
+    channelId: thread.channel_id,
+    contact: {
+      id: thread.contact_id,
+      name: thread.contact_name,
+      waId: thread.wa_id,
+      userId: thread.user_id,
+      username: thread.username,
+    },
+    status: thread.status,
+    assigneeId: thread.assignee_id,
+    assigneeName: thread.assignee_id ? thread.assignee_name : null,
+    lastMessageAt: thread.last_message_at,
+    lastMessagePreview: thread.last_message_preview,
+    lastMessageDirection: thread.last_message_direction,
+    unreadCount: thread.unread_count,
+    windowEndsAt: thread.window_ends_at,
+    version: thread.version,
+  };
+}
+
+export function toIndexRow(thread: ThreadRow): ConversationIndexRow {
+  return {
+    id: thread.conversation_id,
+    channelId: thread.channel_id,
+    contactId: thread.contact_id,
+    status: thread.status,
+    assigneeId: thread.assignee_id,
+    teamId: thread.team_id,
+    lastMessageAt: thread.last_message_at,
+    lastMessagePreview: thread.last_message_preview,
+    lastMessageDirection: thread.last_message_direction,
+    unreadCount: thread.unread_count,
+    windowEndsAt: thread.window_ends_at,
+    version: thread.version,
+    createdAt: thread.created_at,
+    updatedAt: thread.updated_at,
+  };
+}
+
+/** The list's one-line preview of a message. */
+export function previewOf(text: string | null, type: string): string {
+  const base = text ?? `[${type}]`;
+  return base.length > 200 ? `${base.slice(0, 199)}…` : base;
+}

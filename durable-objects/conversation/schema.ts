@@ -1,0 +1,103 @@
+/**
+ * The Conversation DO's SQLite schema, as numbered migrations run in the constructor under
+ * blockConcurrencyWhile. Append new steps; never edit one that has shipped.
+ */
+
+const MIGRATIONS: string[] = [
+  // 1: the thread, its messages, statuses waiting for their message, the outbox and the timers.
+  `
+  CREATE TABLE thread (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    conversation_id TEXT NOT NULL,
+    channel_id TEXT NOT NULL,
+    phone_number_id TEXT NOT NULL,
+    display_phone_number TEXT,
+    contact_id TEXT NOT NULL,
+    wa_id TEXT,
+    user_id TEXT,
+    username TEXT,
+    contact_name TEXT,
+    status TEXT NOT NULL DEFAULT 'open',
+    assignee_id TEXT,
+    assignee_name TEXT,
+    team_id TEXT,
+    unread_count INTEGER NOT NULL DEFAULT 0,
+    window_ends_at INTEGER,
+    last_message_at INTEGER,
+    last_message_preview TEXT,
+    last_message_direction TEXT,
+    version INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE messages (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    wamid TEXT UNIQUE,
+    direction TEXT NOT NULL,
+    type TEXT NOT NULL,
+    text TEXT,
+    template TEXT,
+    raw TEXT,
+    reply_to TEXT,
+    timestamp INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    status_at INTEGER,
+    error_code INTEGER,
+    error_title TEXT,
+    error_message TEXT,
+    error_reason TEXT,
+    error_details TEXT,
+    author_id TEXT,
+    author_name TEXT,
+    idempotency_key TEXT UNIQUE,
+    request_fingerprint TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX messages_display ON messages (timestamp, seq);
+  CREATE TABLE pending_statuses (
+    wamid TEXT NOT NULL,
+    status TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    error_code INTEGER,
+    error_title TEXT,
+    error_details TEXT,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (wamid, status)
+  );
+  CREATE TABLE outbox (
+    message_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    sending_since INTEGER,
+    payload TEXT NOT NULL,
+    last_error TEXT
+  );
+  CREATE TABLE timers (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Bring this object's database to SCHEMA_VERSION (idempotent; call under blockConcurrencyWhile). */
+export function migrate(storage: DurableObjectStorage): void {
+  const sql = storage.sql;
+  sql.exec("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value TEXT)");
+  const row = sql.exec<{ value: string }>("SELECT value FROM _meta WHERE key = 'schema_version'").toArray()[0];
+  const current = row ? Number(row.value) : 0;
+  if (current >= SCHEMA_VERSION) return;
+  storage.transactionSync(() => {
+    for (let step = current; step < SCHEMA_VERSION; step++) sql.exec(MIGRATIONS[step]!);
+    sql.exec(
+      "INSERT INTO _meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      String(SCHEMA_VERSION),
+    );
+  });
+}

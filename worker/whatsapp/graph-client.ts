@@ -1,0 +1,128 @@
+/**
+ * The one call Chorus makes to Meta's Graph API so far: POST {GRAPH_API_URL}/{phoneNumberId}/messages.
+ * Outcomes are values, not exceptions, so the outbox can decide: ok (Meta accepted, here is the
+ * wamid), retryable (429, 5xx, a throughput code, or the network), permanent (Meta said no).
+ * https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
+ */
+import { explainMetaError } from "./error-sentences";
+
+export type SendOutcome =
+  | { kind: "ok"; wamid: string }
+  /** `status` 0: the request never got an answer (network error or timeout): Meta may have accepted it. */
+  | { kind: "retryable"; status: number; code: number | null; title: string | null }
+  | { kind: "permanent"; status: number; code: number; title: string; details: string | null };
+
+/** Who to send to. Meta's rule for business-scoped user ids: see `recipientFields`. */
+export interface Recipient {
+  waId: string | null;
+  userId: string | null;
+}
+
+export type OutboundContent =
+  | { kind: "text"; text: string }
+  | { kind: "template"; name: string; language: string; parameters: string[] };
+
+export interface GraphClientOptions {
+  baseUrl: string;
+  accessToken: string;
+  /** Abort a call that hangs; the outbox treats it like a network error. */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_GRAPH_API_URL = "https://graph.facebook.com/v24.0";
+
+/**
+ * Messages API addressing (Meta, "Business-scoped user IDs", 2026): `to` takes a phone number,
+ * the new `recipient` takes a BSUID (or parent BSUID); when both are present `to` wins, and Meta
+ * recommends the phone number whenever it is known (so phone fields keep appearing in webhooks).
+ * So: phone when we have it, otherwise the business-scoped user id alone.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/
+ */
+export function recipientFields(recipient: Recipient): { to: string } | { recipient: string } {
+  if (recipient.waId) return { to: recipient.waId };
+  if (recipient.userId) return { recipient: recipient.userId };
+  throw new Error("A recipient needs a phone number or a business-scoped user id.");
+}
+
+/** The JSON body of a send. `callbackData` comes back as `biz_opaque_callback_data` on every status. */
+export function buildSendPayload(recipient: Recipient, content: OutboundContent, callbackData: string) {
+  const base = {
+    messaging_product: "whatsapp",
+    recipient_type: "individual",
+    ...recipientFields(recipient),
+    biz_opaque_callback_data: callbackData,
+  };
+  if (content.kind === "text") {
+    return { ...base, type: "text", text: { body: content.text, preview_url: false } };
+  }
+  return {
+    ...base,
+    type: "template",
+    template: {
+      name: content.name,
+      language: { code: content.language },
+      ...(content.parameters.length
+        ? { components: [{ type: "body", parameters: content.parameters.map((text) => ({ type: "text", text })) }] }
+        : {}),
+    },
+  };
+}
+
+interface GraphErrorBody {
+  error?: { message?: string; code?: number; error_subcode?: number; error_data?: { details?: string } };
+}
+
+/** Read Meta's answer into an outcome (exported for tests of the classification). */
+export async function classifyResponse(response: Response): Promise<SendOutcome> {
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (response.ok) {
+    const wamid = (body as { messages?: Array<{ id?: unknown }> } | null)?.messages?.[0]?.id;
+    if (typeof wamid === "string" && wamid) return { kind: "ok", wamid };
+    // A 200 without a wamid is not something Meta documents; retrying is the safe reading.
+    return { kind: "retryable", status: response.status, code: null, title: "No message id in Meta's answer" };
+  }
+  const error = (body as GraphErrorBody | null)?.error;
+  const code = typeof error?.code === "number" ? error.code : null;
+  const title = error?.message ?? null;
+  // A code we know decides (131000 on a 500 is temporary, 131047 on a 400 is not); otherwise the
+  // HTTP status does: 429 and 5xx are worth another attempt, other 4xx are not.
+  const explanation = code === null ? null : explainMetaError(code, title);
+  const retryable =
+    explanation && explanation.reason !== "whatsapp_error"
+      ? explanation.retryable
+      : response.status === 429 || response.status >= 500;
+  if (retryable) return { kind: "retryable", status: response.status, code, title };
+  return {
+    kind: "permanent",
+    status: response.status,
+    code: code ?? response.status,
+    title: title ?? `HTTP ${response.status}`,
+    details: error?.error_data?.details ?? null,
+  };
+}
+
+export class GraphClient {
+  constructor(private readonly options: GraphClientOptions) {}
+
+  /** Send one message from `phoneNumberId`. Never throws. */
+  async sendMessage(phoneNumberId: string, payload: unknown): Promise<SendOutcome> {
+    const url = `${this.options.baseUrl.replace(/\/+$/, "")}/${encodeURIComponent(phoneNumberId)}/messages`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${this.options.accessToken}`, "Content-Type": "application/json" },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
+      });
+    } catch (err) {
+      return { kind: "retryable", status: 0, code: null, title: err instanceof Error ? err.message : "Network error" };
+    }
+    return classifyResponse(response);
+  }
+}
