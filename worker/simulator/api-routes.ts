@@ -1,0 +1,119 @@
+/**
+ * The simulator page's JSON API (/simulator/api/...): simulated customers, their chats, and
+ * "send as this customer". Chorus-shaped errors (ApiError), valibot validation via validate().
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { validate } from "../validation";
+import { SIM_BUSINESS_NAME, SIM_DISPLAY_PHONE_NUMBER, SIM_PHONE_NUMBER_ID, SIM_WABA_ID, SIMULATOR_DO_NAME } from "./constants";
+import { rememberOrigin, webhookOrigin } from "./origin";
+
+const Phone = v.pipe(
+  v.string(),
+  v.trim(),
+  // People type numbers with +, spaces, dashes, dots and parentheses; Meta's wa_id is digits only.
+  v.transform((s) => s.replace(/[\s().-]/g, "").replace(/^\+/, "")),
+  v.regex(/^[1-9][0-9]{7,14}$/, "Enter the phone number with its country code: 8 to 15 digits, e.g. 15551234567."),
+);
+
+const Username = v.pipe(
+  v.string(),
+  v.trim(),
+  v.transform((s) => s.replace(/^@/, "").toLowerCase()),
+  v.regex(/^(?=.*[a-z])[a-z0-9._]{3,35}$/, "A username has 3 to 35 letters, digits, periods or underscores, with at least one letter."),
+);
+
+const ProfileName = v.pipe(v.string(), v.trim(), v.minLength(1, "Enter a name or leave it out."), v.maxLength(100));
+
+export const CreateCustomerBody = v.pipe(
+  v.object({
+    phone: v.optional(v.nullable(Phone)),
+    username: v.optional(v.nullable(Username)),
+    name: v.optional(v.nullable(ProfileName)),
+  }),
+  v.forward(
+    v.check((body) => Boolean(body.phone || body.username), "Enter a phone number, or a username for a customer without one."),
+    ["phone"],
+  ),
+);
+
+export const CustomerSendBody = v.object({
+  text: v.pipe(v.string(), v.trim(), v.minLength(1, "Write a message."), v.maxLength(4096, "A WhatsApp message has at most 4096 characters.")),
+});
+
+const CustomerParam = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) });
+const ChatQuery = v.object({ open: v.optional(v.picklist(["0", "1"])) });
+
+function customerNotFound(): ApiError {
+  return new ApiError(404, "customer_not_found", "There is no simulated customer with this id.");
+}
+
+export const simulatorApiRoutes = new Hono<AppEnv>();
+
+// Every simulator call refreshes the origin the SimulatorDO posts webhooks to.
+simulatorApiRoutes.use("*", async (c, next) => {
+  await rememberOrigin(c, c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME));
+  await next();
+});
+
+simulatorApiRoutes.get("/business", (c) =>
+  c.json({
+    name: SIM_BUSINESS_NAME,
+    phoneNumberId: SIM_PHONE_NUMBER_ID,
+    displayPhoneNumber: SIM_DISPLAY_PHONE_NUMBER,
+    wabaId: SIM_WABA_ID,
+    webhookUrl: `${webhookOrigin(c)}/webhooks/whatsapp`,
+    graphApiUrl: c.env.GRAPH_API_URL ?? null,
+  }),
+);
+
+simulatorApiRoutes.get("/customers", async (c) => {
+  const customers = await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).listCustomers();
+  return c.json({ customers });
+});
+
+simulatorApiRoutes.post("/customers", validate("json", CreateCustomerBody), async (c) => {
+  const body = c.req.valid("json");
+  const result = await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).createCustomer({
+    phone: body.phone ?? null,
+    username: body.username ?? null,
+    name: body.name ?? null,
+  });
+  if (!result.ok) {
+    const what = result.field === "phone" ? "phone number" : "username";
+    throw new ApiError(409, "customer_exists", `A simulated customer with this ${what} already exists.`, { field: result.field });
+  }
+  return c.json({ customer: result.customer }, 201);
+});
+
+simulatorApiRoutes.get("/customers/:id", validate("param", CustomerParam), async (c) => {
+  const customer = await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).getCustomer(c.req.valid("param").id);
+  if (!customer) throw customerNotFound();
+  return c.json({ customer });
+});
+
+simulatorApiRoutes.delete("/customers/:id", validate("param", CustomerParam), async (c) => {
+  const deleted = await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).deleteCustomer(c.req.valid("param").id);
+  if (!deleted) throw customerNotFound();
+  return c.body(null, 204);
+});
+
+/** The chat, oldest first. `?open=1` while the page shows it: the customer reads what arrives. */
+simulatorApiRoutes.get("/customers/:id/messages", validate("param", CustomerParam), validate("query", ChatQuery), async (c) => {
+  const chat = await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).chat(c.req.valid("param").id, c.req.valid("query").open === "1");
+  if (!chat) throw customerNotFound();
+  return c.json(chat);
+});
+
+/** The customer writes: a signed Meta webhook goes to /webhooks/whatsapp; the answer says how it went. */
+simulatorApiRoutes.post("/customers/:id/messages", validate("param", CustomerParam), validate("json", CustomerSendBody), async (c) => {
+  const result = await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).customerSends(c.req.valid("param").id, c.req.valid("json").text);
+  if (!result.ok) throw customerNotFound();
+  return c.json({ message: result.message }, 201);
+});
+
+simulatorApiRoutes.all("*", () => {
+  throw new ApiError(404, "not_found", "There is nothing at this address.");
+});
