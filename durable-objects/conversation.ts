@@ -572,13 +572,17 @@ export class ConversationDO extends DurableObject<Env> {
     return events;
   }
 
-  /** Keep the outbox timer at the earliest moment a row needs attention. */
+  /**
+   * Keep the outbox timer on the head of the line (the oldest message): rows behind it wait for
+   * it, so their own due times do not matter yet.
+   */
   private scheduleOutbox(): void {
-    const next = this.one<{ due: number | null }>(
-      `SELECT min(CASE WHEN state = 'sending' THEN sending_since + ${SENDING_GRACE_MS} ELSE next_attempt_at END) AS due FROM outbox`,
-    )?.due;
-    if (next === null || next === undefined) this.clearTimer("outbox", "next");
-    else this.setTimer("outbox", "next", next);
+    const head = this.one<OutboxRow>("SELECT o.* FROM outbox o JOIN messages m ON m.id = o.message_id ORDER BY m.seq LIMIT 1");
+    if (!head) this.clearTimer("outbox", "next");
+    else {
+      const due = head.state === "sending" ? (head.sending_since ?? 0) + SENDING_GRACE_MS : head.next_attempt_at;
+      this.setTimer("outbox", "next", due);
+    }
     this.rearm();
   }
 

@@ -128,12 +128,12 @@ describe("POST /webhooks/whatsapp: size and shape", () => {
 
   it("answers 400 with a reason (never a 5xx) for signed bodies that are not a valid envelope", async ({ expect }) => {
     const noId = inbound();
-    delete (noId.entry[0]!.changes[0]!.value as { messages: Array<{ id?: string }> }).messages[0]!.id;
+    delete (noId.entry[0]!.changes[0]!.value as unknown as { messages: Array<{ id?: string }> }).messages[0]!.id;
     const noMetadata = envelope({});
     delete (noMetadata.entry[0]!.changes[0]!.value as { metadata?: unknown }).metadata;
     const noSender = envelope({ messages: [{ id: wamid(), timestamp: seconds(Date.now()), type: "text", text: { body: "?" } }] });
     const badTimestamp = inbound();
-    (badTimestamp.entry[0]!.changes[0]!.value as { messages: Array<{ timestamp: string }> }).messages[0]!.timestamp = "yesterday";
+    (badTimestamp.entry[0]!.changes[0]!.value as unknown as { messages: Array<{ timestamp: string }> }).messages[0]!.timestamp = "yesterday";
     const cases: Array<[unknown, string, RegExp]> = [
       ["{not json", "invalid_json", /JSON/],
       [{ entry: [] }, "invalid_payload", /object/],

@@ -112,17 +112,23 @@ export class GraphClient {
   /** Send one message from `phoneNumberId`. Never throws. */
   async sendMessage(phoneNumberId: string, payload: unknown): Promise<SendOutcome> {
     const url = `${this.options.baseUrl.replace(/\/+$/, "")}/${encodeURIComponent(phoneNumberId)}/messages`;
+    // A timer we clear ourselves: AbortSignal.timeout would keep the Durable Object busy (and
+    // un-evictable) for the whole timeout after the answer came.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error("Graph API call timed out")), this.options.timeoutMs ?? 15_000);
     let response: Response;
     try {
       response = await fetch(url, {
         method: "POST",
         headers: { Authorization: `Bearer ${this.options.accessToken}`, "Content-Type": "application/json" },
         body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
+        signal: controller.signal,
       });
+      return await classifyResponse(response);
     } catch (err) {
       return { kind: "retryable", status: 0, code: null, title: err instanceof Error ? err.message : "Network error" };
+    } finally {
+      clearTimeout(timer);
     }
-    return classifyResponse(response);
   }
 }
