@@ -195,7 +195,7 @@ describe("Idempotency-Key", () => {
     const owner = await signedIn("owner");
     const { id } = await newThread();
     const results = await Promise.all([1, 2, 3].map(() => send(owner, id, { text: "racing" }, "key-race")));
-    const bodies = await Promise.all(results.map(sent));
+    const bodies: Message[] = await Promise.all(results.map((r) => sent(r)));
     expect(new Set(bodies.map((m) => m.id)).size).toBe(1);
     expect(graph.calls).toHaveLength(1);
   });
