@@ -194,8 +194,8 @@ describe("Idempotency-Key", () => {
   it("sends once when the same key arrives concurrently", async ({ expect }) => {
     const owner = await signedIn("owner");
     const { id } = await newThread();
-    const results = await Promise.all([1, 2, 3].map(() => send(owner, id, { text: "racing" }, "key-race")));
-    const bodies: Message[] = await Promise.all(results.map((r) => sent(r)));
+    const results: Response[] = await Promise.all([1, 2, 3].map(() => send(owner, id, { text: "racing" }, "key-race")));
+    const bodies = await Promise.all(results.map(sent));
     expect(new Set(bodies.map((m) => m.id)).size).toBe(1);
     expect(graph.calls).toHaveLength(1);
   });
