@@ -404,3 +404,49 @@ describe("after eviction", () => {
     expect((await messages(id))[0]).toMatchObject({ text: "survive", status: "sent" });
   });
 });
+
+describe("a crash in the middle of a send", () => {
+  it("leaves the row in 'sending' with the alarm at the grace delay, never retried while the call is alive", async ({ expect }) => {
+    const owner = await signedIn("owner");
+    const { id, stub } = await newThread();
+    graph.answerNext({ kind: "hold" });
+    const pending = send(owner, id, { text: "mid-air" });
+    await graph.held();
+    // What storage holds at this instant is what a crash right now would leave behind.
+    const row = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec<{ state: string; sending_since: number }>("SELECT state, sending_since FROM outbox").one(),
+    );
+    expect(row.state).toBe("sending");
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(row.sending_since + SENDING_GRACE_MS);
+    // The alarm comes while the call is still running: no second send.
+    await runDurableObjectAlarm(stub);
+    expect(graph.calls).toHaveLength(1);
+    graph.release();
+    const queued = await sent(await pending);
+    expect(queued.status).toBe("queued");
+    await runDurableObjectAlarm(stub);
+    expect(graph.calls).toHaveLength(2);
+    expect((await messages(id))[0]).toMatchObject({ text: "mid-air", status: "sent" });
+  });
+
+  it("retries a row a dead instance left in 'sending' once the grace delay has passed", async ({ expect }) => {
+    const owner = await signedIn("owner");
+    const { id, stub } = await newThread();
+    graph.answerNext({ kind: "hold" });
+    const pending = send(owner, id, { text: "orphan" });
+    await graph.held();
+    // A new instance after a crash knows nothing of the call in flight: forget it.
+    await runInDurableObject(stub, (instance) => {
+      (instance as unknown as { inFlight: Set<string> }).inFlight.clear();
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(graph.calls).toHaveLength(2);
+    const [message] = await messages(id);
+    expect(message).toMatchObject({ text: "orphan", status: "sent", wamid: expect.stringMatching(/^wamid\./) });
+    // The orphaned call finally fails; the message it belonged to is already sent and stays so.
+    graph.release();
+    await pending;
+    expect((await messages(id))[0]).toMatchObject({ id: message!.id, status: "sent", wamid: message!.wamid });
+    expect(await outboxSize(stub)).toBe(0);
+  });
+});

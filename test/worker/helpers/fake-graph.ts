@@ -26,12 +26,18 @@ export type GraphAnswer =
   | { kind: "ok"; wamid?: string }
   /** An HTTP error with Meta's error body (code omitted: a bare status, like a proxy's 502). */
   | { kind: "error"; status: number; code?: number; title?: string; details?: string }
-  | { kind: "network" };
+  | { kind: "network" }
+  /** Never answer until `release()` is called (to crash the caller mid-call). */
+  | { kind: "hold" };
 
 export interface FakeGraph {
   calls: GraphCall[];
   /** Answers for the next calls, in order; after they run out every call succeeds. */
   answerNext(...answers: GraphAnswer[]): void;
+  /** Resolves once a call is being held (`{ kind: "hold" }`). */
+  held(): Promise<void>;
+  /** Let held calls go on (they then fail as a network error). */
+  release(): void;
 }
 
 let counter = 0;
@@ -40,12 +46,22 @@ let counter = 0;
 export function useFakeGraph(): FakeGraph {
   const calls: GraphCall[] = [];
   const script: GraphAnswer[] = [];
+  // Holding is done by polling flags, not by sharing promises: a promise resolved from another
+  // Durable Object's context would run its continuation in that context, which workerd forbids.
+  let holding = 0;
+  let released = false;
   const server = setupServer(
     http.post(`${GRAPH_API_URL}/:phoneNumberId/messages`, async ({ request, params }) => {
       const body = (await request.json()) as GraphCall["body"];
       calls.push({ phoneNumberId: String(params.phoneNumberId), authorization: request.headers.get("Authorization"), body });
       const answer = script.shift() ?? { kind: "ok" };
       if (answer.kind === "network") return HttpResponse.error();
+      if (answer.kind === "hold") {
+        holding++;
+        while (!released) await new Promise((resolve) => setTimeout(resolve, 5));
+        holding--;
+        return HttpResponse.error();
+      }
       if (answer.kind === "error") {
         return HttpResponse.json(
           answer.code === undefined
@@ -74,10 +90,17 @@ export function useFakeGraph(): FakeGraph {
   afterEach(() => {
     calls.length = 0;
     script.length = 0;
+    released = false;
   });
   afterAll(() => server.close());
   return {
     calls,
-    answerNext: (...answers) => script.push(...answers),
+    answerNext: (...answers) => void script.push(...answers),
+    held: async () => {
+      while (holding === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    },
+    release: () => {
+      released = true;
+    },
   };
 }
