@@ -5,7 +5,8 @@
  * identifier the row lacks, and keep name/username current.
  *
  * The webhook hot path: an isolate cache answers repeat customers with no D1 round trip while
- * nothing changed; otherwise one SELECT, plus one write when something is new.
+ * nothing changed; otherwise one batched round trip (insert-if-new + select), plus an UPDATE only
+ * when a name, username or identifier changed.
  */
 import type { CustomerInfo } from "../whatsapp/normalise";
 import { newId } from "../ids";
@@ -65,12 +66,12 @@ function unchanged(known: ContactRecord, incoming: CustomerInfo): boolean {
   );
 }
 
+function selectStatement(db: D1Database, c: { waId: string | null; userId: string | null }): D1PreparedStatement {
+  return db.prepare("SELECT id, wa_id, user_id, username, name FROM contacts WHERE user_id = ?1 OR wa_id = ?2 LIMIT 2").bind(c.userId, c.waId);
+}
+
 async function select(db: D1Database, c: { waId: string | null; userId: string | null }): Promise<ContactRow[]> {
-  const { results } = await db
-    .prepare("SELECT id, wa_id, user_id, username, name FROM contacts WHERE user_id = ?1 OR wa_id = ?2 LIMIT 2")
-    .bind(c.userId, c.waId)
-    .all<ContactRow>();
-  return results;
+  return (await selectStatement(db, c).all<ContactRow>()).results;
 }
 
 /** The contact for an inbound message's sender: found, updated or created. */
@@ -79,28 +80,26 @@ export async function resolveContact(db: D1Database, customer: CustomerInfo, now
   const hit = cached(customer, now);
   if (hit && unchanged(hit, customer)) return hit;
 
-  const rows = await select(db, customer);
-  const byUser = customer.userId ? rows.find((r) => r.user_id === customer.userId) : undefined;
-  const byPhone = customer.waId ? rows.find((r) => r.wa_id === customer.waId) : undefined;
-  const row = byUser ?? byPhone;
-
-  if (!row) {
-    const created = await db
+  // One round trip for a new or a known customer: try to create the row (a conflict on either
+  // unique identifier is a no-op) and read whoever holds the identifiers, in one batch.
+  const [inserted, selected] = await db.batch<ContactRow>([
+    db
       .prepare(
         `INSERT INTO contacts (id, wa_id, user_id, username, name, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
          ON CONFLICT DO NOTHING
          RETURNING id, wa_id, user_id, username, name`,
       )
-      .bind(newId("ctc"), customer.waId, customer.userId, customer.username, customer.name, now)
-      .first<ContactRow>();
-    if (created) return remember(toRecord(created), now);
-    // Another request created the same customer between our SELECT and INSERT.
-    const raced = await select(db, customer);
-    const winner = raced.find((r) => r.user_id === customer.userId && customer.userId) ?? raced[0];
-    if (!winner) throw new Error("contact insert conflicted but no row was found");
-    return remember(toRecord(winner), now);
-  }
+      .bind(newId("ctc"), customer.waId, customer.userId, customer.username, customer.name, now),
+    selectStatement(db, customer),
+  ]);
+  const created = inserted?.results[0];
+  if (created) return remember(toRecord(created), now);
+  const rows = selected?.results ?? [];
+  const byUser = customer.userId ? rows.find((r) => r.user_id === customer.userId) : undefined;
+  const byPhone = customer.waId ? rows.find((r) => r.wa_id === customer.waId) : undefined;
+  const row = byUser ?? byPhone;
+  if (!row) throw new Error("contact insert conflicted but no row holds its identifiers");
 
   const known = toRecord(row);
   if (unchanged(known, customer)) return remember(known, now);
