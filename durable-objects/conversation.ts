@@ -62,6 +62,9 @@ export function retryDelay(attempts: number): number {
   return Math.min(5_000 * 3 ** Math.max(0, attempts - 1), 15 * 60 * 1000);
 }
 
+/** How long a status waits for its message (its wamid) to appear. */
+const PENDING_STATUS_TTL_MS = 7 * 24 * HOUR;
+
 type TimerKind = "window" | "outbox" | "index_sync";
 
 export class ConversationDO extends DurableObject<Env> {
@@ -306,6 +309,8 @@ export class ConversationDO extends DurableObject<Env> {
         }
       } catch (err) {
         console.error("conversation alarm: timer failed", timer.kind, err);
+        // Never leave a failing timer due in the past: the alarm would spin on it.
+        if (timer.kind === "outbox") this.setTimer("outbox", timer.key, Date.now() + 60_000);
       }
     }
     if (changed) await this.afterChange(events);
@@ -400,6 +405,8 @@ export class ConversationDO extends DurableObject<Env> {
       }
     }
     if (!row) {
+      // A status whose message never shows up (sent by another tool, or lost) is not kept forever.
+      this.sql.exec("DELETE FROM pending_statuses WHERE received_at < ?", now - PENDING_STATUS_TTL_MS);
       this.sql.exec(
         `INSERT INTO pending_statuses (wamid, status, timestamp, error_code, error_title, error_details, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
