@@ -7,12 +7,14 @@
  * (runInDurableObject); the end-to-end test points it at the Worker itself instead.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { app } from "../../worker/app";
 import { SIM_DISPLAY_PHONE_NUMBER, SIM_PHONE_NUMBER_ID, SIM_WABA_ID, SIMULATOR_DO_NAME } from "../../worker/simulator/constants";
+import type { ConversationSummary } from "../../worker/contracts/api";
 import type { Env } from "../../worker/env";
 import type { SimCustomer, SimMessage, SimulatorDO } from "../../worker/simulator/simulator-do";
+import { signedIn } from "./helpers/session";
 
 const BASE = "http://example.com";
 const GRAPH_MESSAGES = `${BASE}/simulator/graph/v24.0/${SIM_PHONE_NUMBER_ID}/messages`;
@@ -488,5 +490,51 @@ describe("webhooks the simulator sends", () => {
 
     const unknown = await graphSend({ messaging_product: "whatsapp", status: "read", message_id: "wamid.nope" });
     expect(unknown.status).toBe(400);
+  });
+});
+
+describe("end to end through the Worker's own webhook", () => {
+  /** The Worker entry itself, as `wrangler dev` reaches it over HTTP at its own origin. */
+  const worker = (exports as unknown as { default: Fetcher }).default;
+
+  async function conversationOf(headers: Record<string, string>, match: (c: ConversationSummary) => boolean) {
+    // The conversation index is written by the Conversation DO; give it a moment if it lags.
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const res = await worker.fetch(`${BASE}/api/conversations`, { headers });
+      if (res.status !== 200) throw new Error(`GET /api/conversations answered ${res.status}: ${await res.text()}`);
+      const found = ((await res.json()) as { conversations: ConversationSummary[] }).conversations.find(match);
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return undefined;
+  }
+
+  it("shows a simulated customer's message in GET /api/conversations, by phone and by username only", async ({ expect }) => {
+    await runInDurableObject(simulator(), (instance: SimulatorDO) => {
+      instance.webhookTransport = (url, init) => worker.fetch(new Request(url, init));
+    });
+    const { headers } = await signedIn("owner");
+
+    const phone = uniquePhone();
+    const byPhone = await createCustomer({ phone, name: "Simulated Sheena" });
+    const res = await call(`/simulator/api/customers/${byPhone.id}/messages`, json("POST", { text: "hello from the simulator" }));
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { message: SimMessage }).message).toMatchObject({ status: "accepted", webhookStatus: 200 });
+
+    const phoneThread = await conversationOf(headers, (c) => c.contact.waId === phone);
+    expect(phoneThread).toMatchObject({
+      contact: { name: "Simulated Sheena", waId: phone, userId: byPhone.userId },
+      lastMessagePreview: "hello from the simulator",
+      lastMessageDirection: "in",
+    });
+
+    const byUsername = await createCustomer({ username: "e2e_no_phone", name: "No Phone" });
+    const res2 = await call(`/simulator/api/customers/${byUsername.id}/messages`, json("POST", { text: "hi, no phone here" }));
+    expect(((await res2.json()) as { message: SimMessage }).message).toMatchObject({ status: "accepted", webhookStatus: 200 });
+    const usernameThread = await conversationOf(headers, (c) => c.contact.userId === byUsername.userId);
+    expect(usernameThread).toMatchObject({
+      contact: { waId: null, userId: byUsername.userId, username: "e2e_no_phone" },
+      lastMessagePreview: "hi, no phone here",
+    });
   });
 });

@@ -18,6 +18,7 @@ const HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <meta name="color-scheme" content="light">
 <title>WhatsApp simulator · Chorus</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/simulator/assets/simulator.css">
 <script type="module" src="/simulator/assets/simulator.js"></script>
 </head>
@@ -95,6 +96,7 @@ h2 { font-size: 1rem; }
 }
 .bar-text { flex: 1; min-width: 0; }
 .bar .sub { margin: .1rem 0 0; font-size: .8rem; opacity: .85; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.list-pane .bar .sub { white-space: normal; }
 .lang { border: 1px solid rgba(255, 255, 255, .6); background: transparent; color: #fff; border-radius: 1rem; padding: .2rem .7rem; font-size: .85rem; }
 
 .new-customer { display: grid; gap: .5rem; padding: .9rem; border-bottom: 1px solid #e9edef; background: #f7f8fa; }
