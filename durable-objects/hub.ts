@@ -13,6 +13,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env, Role } from "../worker/env";
 import type { LiveEvent } from "../worker/contracts/events";
 
+/** One hub per workspace (design.md): `env.HUB.getByName(WORKSPACE_HUB)`. Shard by team here if it ever gets hot. */
+export const WORKSPACE_HUB = "workspace";
+
 /**
  * Headers the /api/events route sets on the request it forwards here. The route builds that
  * request from scratch, so a browser cannot supply them; the hub is reachable only through its

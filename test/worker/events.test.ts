@@ -6,10 +6,9 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, it } from "vitest";
-import { HUB_CLOSE, HUB_IDENTITY_HEADERS } from "../../durable-objects/hub";
+import { HUB_CLOSE, HUB_IDENTITY_HEADERS, WORKSPACE_HUB } from "../../durable-objects/hub";
 import type { LiveEvent } from "../../worker/contracts/events";
 import type { Message } from "../../worker/contracts/api";
-import { HUB_NAME } from "../../worker/routes/events";
 import { signedIn } from "./helpers/session";
 import { closedWithin, readSocket, type SocketReader } from "./helpers/socket";
 
@@ -84,7 +83,7 @@ describe("GET /api/events", () => {
     await managerSocket.next();
 
     const event = sampleEvent("cnv_publish", 7);
-    await env.HUB.getByName(HUB_NAME).publish(event);
+    await env.HUB.getByName(WORKSPACE_HUB).publish(event);
 
     expect(await agentSocket.next()).toEqual(event);
     expect(await managerSocket.next()).toEqual(event);
@@ -94,7 +93,7 @@ describe("GET /api/events", () => {
     const { headers } = await signedIn();
     const socket = await connect(headers);
     await socket.next();
-    const hub = env.HUB.getByName(HUB_NAME);
+    const hub = env.HUB.getByName(WORKSPACE_HUB);
     for (let version = 1; version <= 5; version++) await hub.publish(sampleEvent("cnv_order", version));
     const versions: number[] = [];
     for (let i = 0; i < 5; i++) versions.push((await socket.next<{ version: number }>()).version);
@@ -149,7 +148,7 @@ describe("GET /api/events", () => {
       [HUB_IDENTITY_HEADERS.sessionId]: "forged",
     });
     expect(await socket.next()).toEqual({ type: "hello", userId: user.id });
-    const connections = await env.HUB.getByName(HUB_NAME).connections();
+    const connections = await env.HUB.getByName(WORKSPACE_HUB).connections();
     expect(connections["usr_someone_else"]).toBeUndefined();
     expect(connections[user.id]).toBe(1);
   });
@@ -170,7 +169,7 @@ describe("GET /api/events", () => {
     expect(await closedWithin(leavingSocket)).toEqual(HUB_CLOSE.signedOut);
 
     const event = sampleEvent("cnv_after_signout", 1);
-    await env.HUB.getByName(HUB_NAME).publish(event);
+    await env.HUB.getByName(WORKSPACE_HUB).publish(event);
     expect(await stayingSocket.next()).toEqual(event);
   });
 });

@@ -3,13 +3,10 @@
  * cross-site handshakes, and hands the upgrade to the workspace's Hub Durable Object.
  */
 import { Hono } from "hono";
-import { HUB_IDENTITY_HEADERS } from "../../durable-objects/hub";
+import { HUB_IDENTITY_HEADERS, WORKSPACE_HUB } from "../../durable-objects/hub";
 import { requireUser } from "../auth/middleware";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-
-/** One hub per workspace (design.md); shard by team here if it ever gets hot. */
-export const HUB_NAME = "workspace";
 
 export const eventRoutes = new Hono<AppEnv>().get("/", requireUser, async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
@@ -32,6 +29,6 @@ export const eventRoutes = new Hono<AppEnv>().get("/", requireUser, async (c) =>
   });
   // Empty for an API-token client: its sockets have no session and close with disconnectUser.
   if (c.var.sessionId) headers.set(HUB_IDENTITY_HEADERS.sessionId, c.var.sessionId);
-  const hub = c.env.HUB.getByName(HUB_NAME);
+  const hub = c.env.HUB.getByName(WORKSPACE_HUB);
   return hub.fetch(new Request("https://hub.internal/connect", { headers }));
 });
