@@ -12,11 +12,14 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
 }
 
-function fromBase64(text: string): Uint8Array {
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
 }
 
-async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+/** Workers' constant-time comparison (a runtime extension the DOM typings don't know). */
+const subtle = crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBufferView, b: ArrayBufferView): boolean };
+
+async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password.normalize("NFKC")), "PBKDF2", false, [
     "deriveBits",
   ]);
@@ -38,7 +41,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const expected = fromBase64(hashText);
   const actual = await derive(password, fromBase64(saltText), iterations);
   if (actual.byteLength !== expected.byteLength) return false;
-  return crypto.subtle.timingSafeEqual(actual, expected);
+  return subtle.timingSafeEqual(actual, expected);
 }
 
 /**
