@@ -1,0 +1,207 @@
+/**
+ * The role × route matrix (issue 3): every operation in the OpenAPI document × {anonymous, agent,
+ * manager, owner, token} has its expected status written in ONE table below. The operations are
+ * read from the generated document, so a route added to the API without a row here fails this
+ * test — no endpoint can ship unguarded. Each cell runs against fresh fixtures and a fresh
+ * principal, so destructive routes (sign-out, deactivate, delete) don't disturb other cells.
+ */
+import { env, exports } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import { createApiToken } from "../../worker/auth/api-tokens";
+import { createLink } from "../../worker/auth/links";
+import type { Role } from "../../worker/env";
+import { buildOpenApiDocument } from "../../worker/openapi/generate";
+import { useFakeGraph } from "./helpers/fake-graph";
+import { createUser, signedIn, TEST_ORIGIN, TEST_PASSWORD } from "./helpers/session";
+import { conversationOf, inbound, phone, postWebhook } from "./helpers/webhook";
+import { signWebhookBody } from "../../worker/whatsapp/signature";
+
+useFakeGraph();
+
+const PRINCIPALS = ["anonymous", "agent", "manager", "owner", "token"] as const;
+type Principal = (typeof PRINCIPALS)[number];
+/** The `token` column is an API token with the Owner role: it can do what an Owner can, except what needs a person's session. */
+const TOKEN_ROLE: Role = "owner";
+
+interface Req {
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+interface Row {
+  /** Builds the request with fresh fixtures; called once per cell. */
+  req: () => Promise<Req> | Req;
+  expect: Record<Principal, number>;
+}
+
+const all = (status: number): Record<Principal, number> => ({ anonymous: status, agent: status, manager: status, owner: status, token: status });
+const signedInOnly = (status: number): Record<Principal, number> => ({ anonymous: 401, agent: status, manager: status, owner: status, token: status });
+const managers = (status: number): Record<Principal, number> => ({ anonymous: 401, agent: 403, manager: status, owner: status, token: status });
+const ownerOnly = (status: number): Record<Principal, number> => ({ anonymous: 401, agent: 403, manager: 403, owner: status, token: status });
+const peopleOnly = (status: number): Record<Principal, number> => ({ anonymous: 401, agent: status, manager: status, owner: status, token: 403 });
+
+async function freshConversation(): Promise<string> {
+  const waId = phone();
+  const res = await postWebhook(inbound({ from: waId, text: "matrix" }));
+  if (res.status !== 200) throw new Error(`webhook failed: ${res.status}`);
+  return (await conversationOf({ waId }))!;
+}
+
+async function freshTeam(): Promise<string> {
+  const id = `team_${crypto.randomUUID()}`;
+  await env.DB.prepare("INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)").bind(id, `Team ${id}`, Date.now()).run();
+  return id;
+}
+
+async function freshInvitation(): Promise<{ id: string; token: string }> {
+  const creator = await createUser("owner");
+  return createLink(env.DB, { kind: "invitation", email: `${crypto.randomUUID()}@example.com`, role: "agent", createdBy: creator.id });
+}
+
+const webhookBody = () => JSON.stringify(inbound({ text: "signed" }));
+
+const matrix: Record<string, Row> = {
+  // Setup and session
+  "GET /api/setup": { req: () => ({ path: "/api/setup" }), expect: all(200) },
+  "POST /api/setup": { req: () => ({ path: "/api/setup", body: { name: "Late", email: "late@example.com", password: "a long password" } }), expect: all(409) },
+  "GET /api/session": { req: () => ({ path: "/api/session" }), expect: signedInOnly(200) },
+  "POST /api/session": {
+    req: async () => ({ path: "/api/session", body: { email: (await createUser("agent")).email, password: TEST_PASSWORD } }),
+    expect: all(200),
+  },
+  "PATCH /api/session": { req: () => ({ path: "/api/session", body: { availability: "away" } }), expect: peopleOnly(200) },
+  "POST /api/session/password": {
+    req: () => ({ path: "/api/session/password", body: { currentPassword: TEST_PASSWORD, newPassword: "another long password" } }),
+    expect: peopleOnly(204),
+  },
+  "DELETE /api/session": { req: () => ({ path: "/api/session" }), expect: peopleOnly(204) },
+  "POST /api/password-resets/accept": {
+    req: async () => {
+      const target = await createUser("agent");
+      const link = await createLink(env.DB, { kind: "password_reset", email: target.email, userId: target.id, createdBy: target.id });
+      return { path: "/api/password-resets/accept", body: { token: link.token, password: "a reset long password" } };
+    },
+    expect: all(200),
+  },
+
+  // Conversations (an unassigned thread with no team: every agent may see it)
+  "GET /api/conversations": { req: () => ({ path: "/api/conversations" }), expect: signedInOnly(200) },
+  "GET /api/conversations/{id}": { req: async () => ({ path: `/api/conversations/${await freshConversation()}` }), expect: signedInOnly(200) },
+  "POST /api/conversations/{id}/read": { req: async () => ({ path: `/api/conversations/${await freshConversation()}/read` }), expect: signedInOnly(200) },
+  "GET /api/conversations/{id}/messages": {
+    req: async () => ({ path: `/api/conversations/${await freshConversation()}/messages` }),
+    expect: signedInOnly(200),
+  },
+  "POST /api/conversations/{id}/messages": {
+    req: async () => ({ path: `/api/conversations/${await freshConversation()}/messages`, body: { text: "Hello from the matrix" } }),
+    expect: signedInOnly(201),
+  },
+  "GET /api/templates": { req: () => ({ path: "/api/templates" }), expect: signedInOnly(200) },
+  "GET /api/events": { req: () => ({ path: "/api/events", headers: { Upgrade: "websocket" } }), expect: signedInOnly(101) },
+
+  // Users
+  "GET /api/users": { req: () => ({ path: "/api/users" }), expect: managers(200) },
+  "GET /api/users/{id}": { req: async () => ({ path: `/api/users/${(await createUser("agent")).id}` }), expect: managers(200) },
+  "PATCH /api/users/{id}": { req: async () => ({ path: `/api/users/${(await createUser("agent")).id}`, body: { name: "Renamed" } }), expect: managers(200) },
+  "POST /api/users/{id}/deactivate": { req: async () => ({ path: `/api/users/${(await createUser("agent")).id}/deactivate` }), expect: managers(200) },
+  "POST /api/users/{id}/reactivate": { req: async () => ({ path: `/api/users/${(await createUser("agent")).id}/reactivate` }), expect: managers(200) },
+  "POST /api/users/{id}/password-reset": { req: async () => ({ path: `/api/users/${(await createUser("agent")).id}/password-reset` }), expect: ownerOnly(201) },
+
+  // Invitations
+  "GET /api/invitations": { req: () => ({ path: "/api/invitations" }), expect: managers(200) },
+  "POST /api/invitations": { req: () => ({ path: "/api/invitations", body: { email: `${crypto.randomUUID()}@example.com`, role: "agent" } }), expect: managers(201) },
+  "DELETE /api/invitations/{id}": { req: async () => ({ path: `/api/invitations/${(await freshInvitation()).id}` }), expect: managers(204) },
+  "GET /api/invitations/lookup": { req: async () => ({ path: `/api/invitations/lookup?token=${(await freshInvitation()).token}` }), expect: all(200) },
+  "POST /api/invitations/accept": {
+    req: async () => ({ path: "/api/invitations/accept", body: { token: (await freshInvitation()).token, name: "New", password: "a long new password" } }),
+    expect: all(201),
+  },
+
+  // Teams
+  "GET /api/teams": { req: () => ({ path: "/api/teams" }), expect: managers(200) },
+  "POST /api/teams": { req: () => ({ path: "/api/teams", body: { name: `T ${crypto.randomUUID()}` } }), expect: managers(201) },
+  "PATCH /api/teams/{id}": { req: async () => ({ path: `/api/teams/${await freshTeam()}`, body: { name: `R ${crypto.randomUUID()}` } }), expect: managers(200) },
+  "DELETE /api/teams/{id}": { req: async () => ({ path: `/api/teams/${await freshTeam()}` }), expect: managers(204) },
+
+  // API tokens, audit log, settings
+  "GET /api/tokens": { req: () => ({ path: "/api/tokens" }), expect: ownerOnly(200) },
+  "POST /api/tokens": { req: () => ({ path: "/api/tokens", body: { name: "Zap", role: "agent" } }), expect: ownerOnly(201) },
+  "DELETE /api/tokens/{id}": {
+    req: async () => {
+      const creator = await createUser("owner");
+      const token = await createApiToken(env.DB, { name: "Old", role: "agent", expiresAt: null, createdBy: creator.id });
+      return { path: `/api/tokens/${token.id}` };
+    },
+    expect: ownerOnly(204),
+  },
+  "GET /api/audit-log": { req: () => ({ path: "/api/audit-log" }), expect: ownerOnly(200) },
+  "GET /api/settings": { req: () => ({ path: "/api/settings" }), expect: signedInOnly(200) },
+  "PATCH /api/settings": { req: () => ({ path: "/api/settings", body: { agentsSeeAllConversations: false } }), expect: ownerOnly(200) },
+
+  // Meta's webhooks: guarded by the verify token and the signature, not by a user
+  "GET /webhooks/whatsapp": {
+    req: () => ({ path: "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=test-verify-token&hub.challenge=42" }),
+    expect: all(200),
+  },
+  "POST /webhooks/whatsapp": {
+    req: async () => {
+      const body = webhookBody();
+      return { path: "/webhooks/whatsapp", body: JSON.parse(body), headers: { "X-Hub-Signature-256": await signWebhookBody("test-app-secret", body) } };
+    },
+    expect: all(200),
+  },
+
+  // Documentation
+  "GET /api/openapi.json": { req: () => ({ path: "/api/openapi.json" }), expect: all(200) },
+  "GET /api/docs": { req: () => ({ path: "/api/docs" }), expect: all(200) },
+};
+
+async function principalHeaders(principal: Principal): Promise<Record<string, string>> {
+  if (principal === "anonymous") return {};
+  if (principal === "token") {
+    const creator = await createUser("owner");
+    const { token } = await createApiToken(env.DB, { name: "matrix", role: TOKEN_ROLE, expiresAt: null, createdBy: creator.id });
+    return { Authorization: `Bearer ${token}` };
+  }
+  return { Cookie: (await signedIn(principal)).cookie };
+}
+
+async function runCell(method: string, row: Row, principal: Principal): Promise<number> {
+  const req = await row.req();
+  const headers: Record<string, string> = { Origin: TEST_ORIGIN, ...(await principalHeaders(principal)), ...req.headers };
+  let body: string | undefined;
+  if (req.body !== undefined) {
+    // The webhook cell signed these exact bytes.
+    body = JSON.stringify(req.body);
+    headers["Content-Type"] = "application/json";
+  }
+  const res = await exports.default.fetch(`${TEST_ORIGIN}${req.path}`, { method, headers, body });
+  res.webSocket?.accept();
+  res.webSocket?.close(1000, "done");
+  await res.body?.cancel();
+  return res.status;
+}
+
+const document = buildOpenApiDocument();
+const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+  Object.keys(item as object)
+    .filter((m) => ["get", "post", "put", "patch", "delete"].includes(m))
+    .map((m) => `${m.toUpperCase()} ${path}`),
+);
+
+describe("the role × route matrix", () => {
+  it("has exactly one row for every operation in the OpenAPI document", ({ expect }) => {
+    const missing = operations.filter((op) => !(op in matrix));
+    const stale = Object.keys(matrix).filter((op) => !operations.includes(op));
+    expect(missing, "operations with no expected statuses — add a row").toEqual([]);
+    expect(stale, "rows for operations the API no longer has").toEqual([]);
+  });
+
+  it.for(operations.filter((op) => op in matrix))("%s", async (operation, { expect }) => {
+    const row = matrix[operation]!;
+    const method = operation.split(" ")[0]!;
+    const actual: Record<string, number> = {};
+    for (const principal of PRINCIPALS) actual[principal] = await runCell(method, row, principal);
+    expect(actual).toEqual(row.expect);
+  });
+});
