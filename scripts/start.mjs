@@ -59,11 +59,11 @@ function ensureDevVars() {
     return;
   }
   // Keep every existing value; only add what is missing, so an older .dev.vars keeps working.
-  const current = readFileSync(DEV_VARS, "utf8");
-  const missing = Object.keys(LOCAL_SECRETS).filter((name) => !new RegExp(`^\\s*${name}\\s*=`, "m").test(current));
+  const existing = readFileSync(DEV_VARS, "utf8");
+  const missing = Object.keys(LOCAL_SECRETS).filter((name) => !new RegExp(`^\\s*${name}\\s*=`, "m").test(existing));
   if (missing.length > 0) {
     const added = missing.map((name) => `${name}=${LOCAL_SECRETS[name]()}`).join("\n");
-    writeFileSync(DEV_VARS, `${current}${current.endsWith("\n") || current === "" ? "" : "\n"}${added}\n`);
+    writeFileSync(DEV_VARS, `${existing}${existing.endsWith("\n") || existing === "" ? "" : "\n"}${added}\n`);
     log(`Added ${missing.join(", ")} to .dev.vars (existing values untouched).`);
   }
 }
@@ -74,11 +74,13 @@ function ensureDevVars() {
 function run(command, args, label) {
   return new Promise((resolve, reject) => {
     log(label);
-    const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ["ignore", "inherit", "inherit"], detached: true });
     current.add(child);
+    groups.add(child.pid);
     child.on("error", reject);
     child.on("exit", (code, signal) => {
       current.delete(child);
+      groups.delete(child.pid);
       if (code === 0) resolve();
       else reject(Object.assign(new Error(`${command} ${args.join(" ")} failed (${signal ?? `exit ${code}`})`), { code }));
     });
@@ -90,13 +92,23 @@ function npmCommand() {
   return process.platform === "win32" ? "npm.cmd" : "npm";
 }
 
-/** Children alive right now, so Ctrl-C reaches every one of them. */
+/**
+ * Children alive right now, so Ctrl-C reaches every one of them. Each runs in its own process
+ * group (`detached`), and signals go to the whole group: when wrangler itself dies, its workerd
+ * and esbuild would otherwise be left running and holding the port.
+ */
 const current = new Set();
+/** Process groups to signal on the way out; wrangler's stays here even after wrangler exits. */
+const groups = new Set();
 let stopping = false;
 
 function stopAll(signal = "SIGINT") {
-  for (const child of current) {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, signal);
+    } catch {
+      groups.delete(pgid); // the group is gone
+    }
   }
 }
 
@@ -115,7 +127,8 @@ function shutdown(signal) {
     const alive = [...current].some((c) => c.exitCode === null && c.signalCode === null);
     if (!alive || Date.now() > deadline) {
       clearInterval(timer);
-      if (alive) stopAll("SIGKILL");
+      // Whatever is still in the children's groups does not get to outlive npm start.
+      stopAll("SIGKILL");
       process.exit(0);
     }
   }, 100);
@@ -123,6 +136,7 @@ function shutdown(signal) {
 
 process.on("SIGINT", () => shutdown("SIGINT"));
 process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGHUP", () => shutdown("SIGTERM"));
 
 // ---- 2-4. migrate, build, serve ---------------------------------------------------------------
 
@@ -148,9 +162,10 @@ async function main() {
       `GRAPH_API_URL:${origin}/simulator/graph`,
       "--show-interactive-dev-session=false",
     ],
-    { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   current.add(wrangler);
+  groups.add(wrangler.pid);
 
   let announced = false;
   const relay = (stream, out) => {
@@ -169,12 +184,18 @@ async function main() {
   relay(wrangler.stderr, process.stderr);
 
   wrangler.on("exit", (code, signal) => {
-    current.delete(wrangler);
-    if (stopping) return;
+    if (stopping) {
+      current.delete(wrangler);
+      return;
+    }
     console.error(`wrangler dev stopped (${signal ?? `exit ${code}`}).`);
     stopping = true;
+    // What wrangler left behind (workerd, esbuild) and any web build go too.
     stopAll("SIGTERM");
-    process.exit(code && code !== 0 ? code : 1);
+    setTimeout(() => {
+      stopAll("SIGKILL");
+      process.exit(code && code !== 0 ? code : 1);
+    }, 1000);
   });
 }
 
