@@ -25,6 +25,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra fields the server put beside code and message, e.g. `holder` for 409 locked. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -91,11 +93,13 @@ async function request<T>(method: "GET" | "POST" | "DELETE", path: string, optio
     }
   }
   if (!response.ok) {
-    const error = (data as Partial<ErrorBody> | undefined)?.error;
+    const error = (data as Partial<ErrorBody> | undefined)?.error as (ErrorBody["error"] & Record<string, unknown>) | undefined;
+    const { code, message, ...details } = error ?? {};
     throw new ApiError(
       response.status,
-      typeof error?.code === "string" ? error.code : codeForStatus(response.status),
-      typeof error?.message === "string" ? error.message : response.statusText,
+      typeof code === "string" ? code : codeForStatus(response.status),
+      typeof message === "string" ? message : response.statusText,
+      details,
     );
   }
   return data as T;
@@ -141,7 +145,7 @@ export const api = {
       body,
       headers: { "Idempotency-Key": idempotencyKey },
     }),
-  markRead: (id: string) => request<unknown>("POST", `/api/conversations/${encodeURIComponent(id)}/read`),
+  markRead: (id: string) => request<ConversationDetail>("POST", `/api/conversations/${encodeURIComponent(id)}/read`),
 
   templates: () => request<{ templates: Template[] }>("GET", "/api/templates"),
 };

@@ -12,6 +12,8 @@ import { ThreadStore } from "./thread.svelte";
 
 /** How long to wait for a conversation.updated before fetching the summary ourselves. */
 const SUMMARY_GRACE_MS = 400;
+/** How long the list waits for the socket before loading without it. */
+const LIST_FALLBACK_MS = 1_500;
 
 export class Inbox {
   readonly user: User;
@@ -20,6 +22,8 @@ export class Inbox {
   thread = $state<ThreadStore | null>(null);
 
   #onUnauthorized: () => void;
+  #opened = false;
+  #listFallback: ReturnType<typeof setTimeout> | undefined;
   #pendingSummaries = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(user: User, onUnauthorized: () => void) {
@@ -28,18 +32,25 @@ export class Inbox {
     this.list = new ConversationListStore(user.id);
     this.live = new LiveConnection({
       onEvent: (event) => this.#onEvent(event),
-      onOpen: () => this.#resync(),
+      onOpen: () => this.#onOpen(),
       onTrouble: () => void this.#checkSession(),
     });
   }
 
+  /**
+   * Opens the socket first and loads the list once it is open, so no event can fall between the
+   * list's snapshot and the subscription. If the socket is slow or blocked, the list loads anyway.
+   */
   start(): void {
-    void this.list.load();
     this.live.start();
+    this.#listFallback = setTimeout(() => {
+      if (!this.#opened) void this.list.load();
+    }, LIST_FALLBACK_MS);
     document.addEventListener("visibilitychange", this.#onVisibility);
   }
 
   stop(): void {
+    clearTimeout(this.#listFallback);
     this.live.stop();
     document.removeEventListener("visibilitychange", this.#onVisibility);
     for (const timer of this.#pendingSummaries.values()) clearTimeout(timer);
@@ -110,7 +121,10 @@ export class Inbox {
     }
   }
 
-  #resync(): void {
+  /** Every (re)connect: events sent while we were not subscribed are not replayed, so refetch. */
+  #onOpen(): void {
+    this.#opened = true;
+    clearTimeout(this.#listFallback);
     void this.list.load();
     void this.thread?.refresh();
   }

@@ -44,6 +44,8 @@ export function byTimestamp(a: Message, b: Message): number {
   return a.timestamp - b.timestamp || a.seq - b.seq;
 }
 
+const MARK_READ_DEBOUNCE_MS = 150;
+
 export class PendingSend {
   readonly key = newIdempotencyKey();
   readonly createdAt = Date.now();
@@ -80,6 +82,7 @@ export class ThreadStore {
   #hooks: ThreadHooks;
   #abort = new AbortController();
   #refreshing: Promise<void> | null = null;
+  #markReadCall: Promise<void> | null = null;
   #disposed = false;
 
   constructor(id: string, hooks: ThreadHooks) {
@@ -97,7 +100,6 @@ export class ThreadStore {
     this.error = null;
     try {
       await this.#fetchLatest(true);
-      void this.markRead();
     } catch (error) {
       if (isAbort(error)) return;
       this.#fail(error);
@@ -150,10 +152,29 @@ export class ThreadStore {
     }
   }
 
-  async markRead(): Promise<void> {
+  /**
+   * Tells the server this thread has been read — only while it is on screen. Calls close together
+   * collapse into one: a new inbound message brings both message.created and conversation.updated.
+   */
+  markRead(): Promise<void> {
+    this.#markReadCall ??= new Promise<void>((resolve) => setTimeout(resolve, MARK_READ_DEBOUNCE_MS))
+      .then(() => {
+        this.#markReadCall = null;
+        return this.#markReadNow();
+      });
+    return this.#markReadCall;
+  }
+
+  async #markReadNow(): Promise<void> {
     if (this.#disposed || document.visibilityState !== "visible") return;
     try {
-      await api.markRead(this.id);
+      const detail = await api.markRead(this.id);
+      // Not a snapshot for this thread's tracker: message events older than this answer may still
+      // be on their way. The detail itself is version-guarded.
+      if (!this.#disposed) {
+        this.#setDetail(detail, { fromRead: true });
+        this.#hooks.onSummary(detail);
+      }
     } catch (error) {
       // Unread counts are cosmetic; a failure here must not disturb the thread.
       if (ApiError.is(error) && error.status === 401) this.#hooks.onUnauthorized();
@@ -210,11 +231,15 @@ export class ThreadStore {
     this.#abort.abort();
   }
 
-  #setDetail(next: ConversationSummary | ConversationDetail): void {
+  #setDetail(next: ConversationSummary | ConversationDetail, options: { fromRead?: boolean } = {}): void {
     const current = this.detail;
     if (current && next.version < current.version) return;
     // A summary (from a live event) lacks the channel and lock holder: keep ours.
     this.detail = current ? { ...current, ...next } : "channel" in next ? next : null;
+    // Whatever brought news of unread messages (an event, a refetch after reconnecting), the
+    // person is looking at this thread: they are read.
+    // (Never in answer to marking read itself, so a server that keeps a count can't loop us.)
+    if (next.unreadCount > 0 && !options.fromRead) void this.markRead();
   }
 
   #merge(incoming: Message[]): void {

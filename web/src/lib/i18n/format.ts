@@ -78,6 +78,10 @@ export function dayLabel(t: Translate, locale: string, at: number, now: number):
 /** Error codes that have a sentence of our own in both languages. */
 const KNOWN_ERROR_CODES = new Set([
   "invalid_request",
+  "template_not_found",
+  "template_parameters_mismatch",
+  "idempotency_conflict",
+  "payload_too_large",
   "unauthorized",
   "forbidden",
   "window_closed",
@@ -94,17 +98,28 @@ export interface ErrorLike {
   code: string;
   message?: string;
   status?: number;
+  details?: Record<string, unknown>;
 }
+
+/** Codes that mean the same to a person. */
+const ALIASES: Record<string, string> = { internal_error: "internal" };
 
 /**
  * A sentence for an API error: ours by `code` in the current language, else the server's own
  * message, else a generic one. `lockHolder` names who holds a reply lock when we know it.
  */
 export function errorText(t: Translate, error: ErrorLike, context: { lockHolder?: string | null } = {}): string {
-  if (error.code === "locked" && context.lockHolder) {
-    return t("errors.lockedBy", { values: { name: context.lockHolder } });
+  const code = ALIASES[error.code] ?? error.code;
+  if (code === "locked") {
+    // 409 locked names the holder beside the message; the thread may know it too.
+    const holder = (error.details?.holder as { name?: unknown } | undefined)?.name;
+    const name = typeof holder === "string" && holder ? holder : context.lockHolder;
+    if (name) return t("errors.lockedBy", { values: { name } });
   }
-  if (KNOWN_ERROR_CODES.has(error.code)) return t(`errors.${error.code}`);
+  if (code === "rate_limited" && typeof error.details?.retryAfter === "number") {
+    return t("errors.rateLimitedFor", { values: { time: formatDuration(t, Math.max(1, Math.ceil(error.details.retryAfter / 60)) * 60_000) } });
+  }
+  if (KNOWN_ERROR_CODES.has(code)) return t(`errors.${code}`);
   if (error.message) return error.message;
   if (error.status && error.status >= 500) return t("errors.internal");
   return t("errors.unknown");
