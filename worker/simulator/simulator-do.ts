@@ -336,7 +336,9 @@ export class SimulatorDO extends DurableObject<Env> {
 
   /** Remembers the Worker's origin so alarm-driven webhooks know where /webhooks/whatsapp is. */
   async rememberOrigin(origin: string): Promise<void> {
-    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('origin', ?)", origin);
+    // The page polls every second: write only when the origin actually changes.
+    const known = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'origin'").toArray()[0]?.value;
+    if (known !== origin) this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('origin', ?)", origin);
   }
 
   // ---- timers ----------------------------------------------------------------------------------
