@@ -207,3 +207,121 @@ export const signInFailures = sqliteTable("sign_in_failures", {
   count: integer("count").notNull(),
   windowStart: integer("window_start").notNull(),
 });
+
+// ---- collaboration (issue 4): labels, quick replies, notifications, saved views, search ----------
+
+/** Workspace labels (Owner/Manager manage the list); names are unique regardless of case. */
+export const labels = sqliteTable(
+  "labels",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** #rrggbb */
+    color: text("color").notNull(),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("labels_name_unique").on(sql`lower(${t.name})`)],
+);
+
+/** The labels on each thread. Anyone who can see a thread may change its labels. */
+export const conversationLabels = sqliteTable(
+  "conversation_labels",
+  {
+    conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+    labelId: text("label_id").notNull().references(() => labels.id, { onDelete: "cascade" }),
+    /** A user id or an API token id (no foreign key: tokens are not users). */
+    addedBy: text("added_by"),
+    addedAt: integer("added_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.conversationId, t.labelId] }),
+    // The list's label filter: EXISTS (… WHERE label_id = ? AND conversation_id = c.id).
+    index("conversation_labels_label_idx").on(t.labelId, t.conversationId),
+  ],
+);
+
+/**
+ * Quick replies (`/shortcut` → text with {{variables}}): personal (owner_id = the user) or shared
+ * with the workspace (owner_id NULL). A shortcut is unique within its scope.
+ */
+export const quickReplies = sqliteTable(
+  "quick_replies",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id").references(() => users.id, { onDelete: "cascade" }),
+    shortcut: text("shortcut").notNull(),
+    text: text("text").notNull(),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("quick_replies_personal_unique").on(t.ownerId, t.shortcut).where(sql`${t.ownerId} IS NOT NULL`),
+    uniqueIndex("quick_replies_shared_unique").on(t.shortcut).where(sql`${t.ownerId} IS NULL`),
+  ],
+);
+
+/**
+ * The notification centre: one row per thing a user should look at. Unread "new_message" rows
+ * collapse to one per (user, thread) — a chatty customer moves that row up instead of adding rows.
+ */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["assigned", "mentioned", "new_message"] }).notNull(),
+    conversationId: text("conversation_id").notNull(),
+    /** The internal note that mentioned the user (kind "mentioned"). */
+    noteId: text("note_id"),
+    actorId: text("actor_id"),
+    actorName: text("actor_name"),
+    preview: text("preview").notNull().default(""),
+    createdAt: integer("created_at").notNull(),
+    readAt: integer("read_at"),
+  },
+  (t) => [
+    index("notifications_user_created_idx").on(t.userId, t.createdAt, t.id),
+    index("notifications_user_unread_idx").on(t.userId).where(sql`${t.readAt} IS NULL`),
+    uniqueIndex("notifications_unread_new_message_unique")
+      .on(t.userId, t.conversationId)
+      .where(sql`${t.kind} = 'new_message' AND ${t.readAt} IS NULL`),
+  ],
+);
+
+/** A user's named filter sets for the inbox (personal). */
+export const savedViews = sqliteTable(
+  "saved_views",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    filters: text("filters", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("saved_views_user_name_unique").on(t.userId, sql`lower(${t.name})`)],
+);
+
+/**
+ * Message and note text for full-text search, one row per message (idempotent per message id).
+ * The FTS5 index over it (message_search_fts, trigram tokenizer) and the triggers that keep it in
+ * step are in migrations/*_search_fts.sql: drizzle cannot declare virtual tables.
+ */
+export const messageSearch = sqliteTable(
+  "message_search",
+  {
+    /** The FTS5 index's content_rowid. */
+    rowid: integer("id").primaryKey(),
+    messageId: text("message_id").notNull(),
+    conversationId: text("conversation_id").notNull(),
+    text: text("text").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("message_search_message_unique").on(t.messageId),
+    index("message_search_conversation_idx").on(t.conversationId, t.createdAt),
+  ],
+);
