@@ -6,8 +6,9 @@ export type Token = { kind: "text"; text: string } | { kind: "link"; text: strin
 
 const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:", "tel:"]);
 
-// Candidates: a scheme we allow, then non-space characters. Validated with URL below.
-const CANDIDATE = /\b(?:https?:\/\/|mailto:|tel:)[^\s<>"]+/gi;
+// Candidates: a scheme we allow, then characters up to a space or CJK punctuation (Japanese text
+// often runs straight on after a link: "https://example.jp/a。ありがとう"). Validated with URL below.
+const CANDIDATE = /\b(?:https?:\/\/|mailto:|tel:)[^\s<>"。、，．：；！？「」『』【】（）〈〉《》]+/gi;
 
 // Punctuation that usually ends the sentence rather than the link.
 const TRAILING = /[.,;:!?'"。、！？）」』】]+$/;

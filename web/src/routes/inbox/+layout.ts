@@ -1,8 +1,9 @@
 import { redirect } from "@sveltejs/kit";
 import { api } from "$lib/api";
 import { session } from "$lib/session.svelte";
+import type { LayoutLoad } from "./$types";
 
-export async function load({ url }) {
+export const load: LayoutLoad = async ({ url }) => {
   const user = await session.current();
   if (!user) {
     const { needsSetup } = await api.setupStatus();
@@ -10,4 +11,4 @@ export async function load({ url }) {
     redirect(307, `/login?next=${encodeURIComponent(url.pathname)}`);
   }
   return { user };
-}
+};
