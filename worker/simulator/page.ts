@@ -97,6 +97,7 @@ h2 { font-size: 1rem; }
 .bar-text { flex: 1; min-width: 0; }
 .bar .sub { margin: .1rem 0 0; font-size: .8rem; opacity: .85; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .list-pane .bar .sub { white-space: normal; }
+.list-pane > .bar { position: sticky; top: 0; z-index: 1; }
 .lang { border: 1px solid rgba(255, 255, 255, .6); background: transparent; color: #fff; border-radius: 1rem; padding: .2rem .7rem; font-size: .85rem; }
 
 .new-customer { display: grid; gap: .5rem; padding: .9rem; border-bottom: 1px solid #e9edef; background: #f7f8fa; }
