@@ -148,4 +148,13 @@ export const api = {
   markRead: (id: string) => request<ConversationDetail>("POST", `/api/conversations/${encodeURIComponent(id)}/read`),
 
   templates: () => request<{ templates: Template[] }>("GET", "/api/templates"),
+
+  // Links an Owner or Manager hands out (worker/routes/invitations.ts, password-resets.ts): the
+  // token travels in the URL's #fragment, so it never reaches a server log.
+  invitation: (token: string) =>
+    request<{ email: string; role: User["role"]; expiresAt: number }>("GET", "/api/invitations/lookup", { query: { token } }),
+  acceptInvitation: (body: { token: string; name: string; password: string }) =>
+    request<{ user: User }>("POST", "/api/invitations/accept", { body }),
+  acceptPasswordReset: (body: { token: string; password: string }) =>
+    request<{ user: User }>("POST", "/api/password-resets/accept", { body }),
 };

@@ -38,6 +38,12 @@ class Session {
     return user;
   }
 
+  /** Signed in by another route (accepting an invitation or a password reset). */
+  adopt(user: User): void {
+    this.user = user;
+    this.checked = true;
+  }
+
   async signOut(): Promise<void> {
     try {
       await api.signOut();

@@ -79,6 +79,9 @@ export function dayLabel(t: Translate, locale: string, at: number, now: number):
 const KNOWN_ERROR_CODES = new Set([
   "invalid_request",
   "template_not_found",
+  "invitation_invalid",
+  "link_invalid",
+  "email_taken",
   "template_parameters_mismatch",
   "idempotency_conflict",
   "payload_too_large",
