@@ -92,13 +92,47 @@ export const conversations = sqliteTable(
     version: integer("version").notNull().default(0),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** 1 for a new thread; +1 each time the customer writes to a closed thread (reports count episodes). */
+    episode: integer("episode").notNull().default(1),
+    /** While snoozed: when the DO's alarm wakes it. */
+    snoozedUntil: integer("snoozed_until"),
+    /**
+     * Set while the thread waits for automatic assignment (a non-manual policy applies and nobody
+     * was available): a user coming online or a freed slot offers these threads, oldest first.
+     */
+    waitingSince: integer("waiting_since"),
   },
   (t) => [
     uniqueIndex("conversations_channel_contact_unique").on(t.channelId, t.contactId),
     index("conversations_activity_idx").on(t.lastMessageAt, t.id),
     index("conversations_status_activity_idx").on(t.status, t.lastMessageAt, t.id),
     index("conversations_assignee_activity_idx").on(t.assigneeId, t.lastMessageAt, t.id),
+    index("conversations_team_activity_idx").on(t.teamId, t.lastMessageAt, t.id),
+    index("conversations_waiting_idx").on(t.waitingSince).where(sql`${t.waitingSince} IS NOT NULL`),
   ],
+);
+
+/**
+ * Automatic assignment (issue 4): one row per team (`scope` 'team') and per channel ('channel').
+ * A thread with a team follows its team's row; a thread without one follows its channel's row,
+ * whose `default_team_id` also gives new threads of that channel their team. No row = manual.
+ */
+export const assignmentPolicies = sqliteTable(
+  "assignment_policies",
+  {
+    scope: text("scope", { enum: ["team", "channel"] }).notNull(),
+    /** The team id or the channel id. */
+    scopeId: text("scope_id").notNull(),
+    strategy: text("strategy", { enum: ["manual", "round_robin", "fewest_open"] }).notNull().default("manual"),
+    /** Most open (open + pending) threads an agent may hold before automatic assignment skips them; null = no limit. */
+    capacity: integer("capacity"),
+    /** Channel rows only: the team new threads of this channel belong to. */
+    defaultTeamId: text("default_team_id"),
+    /** Round-robin: the user who got the last thread (the next one goes to the next user id after it). */
+    rrCursor: text("rr_cursor"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.scopeId] })],
 );
 
 /** Message templates the composer offers outside the window (synced from Meta in a later issue). */
