@@ -12,6 +12,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env, Role } from "../worker/env";
 import type { LiveEvent } from "../worker/contracts/events";
+import type { CollaborationEvent } from "../worker/contracts/collaboration";
 
 /** One hub per workspace (design.md): `env.HUB.getByName(WORKSPACE_HUB)`. Shard by team here if it ever gets hot. */
 export const WORKSPACE_HUB = "workspace";
@@ -102,6 +103,29 @@ export class HubDO extends DurableObject<Env> {
         // The socket is closing; its close handler tidies up. One bad socket must not stop the rest.
       }
     }
+  }
+
+  /**
+   * Push one event to these users' sockets only (their notifications; a thread's labels to the
+   * people who may see it — the caller decides who). Sockets are found by their user-id tag, not
+   * by reading every socket; the event is encoded once. Returns how many sockets it was sent to.
+   */
+  async publishToUsers(userIds: string[], event: LiveEvent | CollaborationEvent): Promise<number> {
+    const payload = JSON.stringify(event);
+    let sent = 0;
+    for (const userId of new Set(userIds)) {
+      for (const ws of this.ctx.getWebSockets(userId)) {
+        // The tag is the user id; the attachment confirms it (a tag is only a lookup key).
+        if (attachmentOf(ws)?.userId !== userId) continue;
+        try {
+          ws.send(payload);
+          sent++;
+        } catch {
+          // The socket is closing; its close handler tidies up.
+        }
+      }
+    }
+    return sent;
   }
 
   /** Close every socket of a user (deactivation, role change). Returns how many were closed. */
