@@ -81,7 +81,12 @@ export class Inbox {
   }
 
   #onEvent(event: LiveEvent): void {
-    if (event.type === "hello") return;
+    if (event.type === "hello") {
+      // Someone signed in as another person in another tab: this cookie is theirs now. Start over
+      // rather than show one person's inbox under another's name.
+      if (event.userId !== this.user.id) location.reload();
+      return;
+    }
     const id = event.conversationId;
     if (this.thread?.id === id) this.thread.handle(event);
 
