@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { errorBody, handleError } from "./errors";
 import { securityHeaders } from "./security-headers";
+import { benchMetrics } from "./bench-metrics";
 import { csrfGuard } from "./auth/csrf";
 import { whatsappWebhookRoutes } from "./routes/webhooks-whatsapp";
 import { setupRoutes } from "./routes/setup";
@@ -25,6 +26,8 @@ import { settingsRoutes } from "./routes/settings";
 
 export const app = new Hono<AppEnv>();
 
+// First, so its timing covers every other middleware (a no-op unless BENCH_METRICS=on locally).
+app.use("*", benchMetrics);
 app.use("*", securityHeaders);
 app.use("/api/*", csrfGuard);
 

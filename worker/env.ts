@@ -20,6 +20,8 @@ export interface Env {
   GRAPH_API_URL?: string;
   /** "on" enables /simulator (npm start only). */
   SIMULATOR?: string;
+  /** "on" lets `npm run bench` ask for Server-Timing and D1 query counts (worker/bench-metrics.ts); never set in wrangler.toml. */
+  BENCH_METRICS?: string;
 }
 
 /** Variables a signed-in request carries through Hono (set by the auth middleware). */

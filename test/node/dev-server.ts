@@ -14,7 +14,31 @@ export interface DevServer {
   port: number;
   appSecret: string;
   verifyToken: string;
+  /** The local state (D1, Durable Objects) this server persists to. */
+  stateDir: string;
   stop(): Promise<void>;
+  /**
+   * Kill wrangler dev at once (SIGKILL, no shutdown) and keep the state directory, as a crash
+   * would: `startDevServer({ stateDir, port, ... })` brings the same app back.
+   */
+  kill(): Promise<void>;
+}
+
+/** Everything is optional: the defaults are the newcomer's setup (simulator on, fresh state). */
+export interface DevServerOptions {
+  /** Graph API base the Worker calls (default: the built-in simulator at /simulator/graph). */
+  graphApiUrl?: string;
+  /** More `--var NAME:value` pairs for wrangler dev. */
+  vars?: Record<string, string>;
+  /** Reuse this state directory (e.g. after `kill()`); it is kept on stop. Default: a fresh one, removed on stop. */
+  stateDir?: string;
+  /** Listen on this port (default: a free one). */
+  port?: number;
+  /** Reuse secrets (a restart must keep the app secret its webhooks are signed with). */
+  appSecret?: string;
+  verifyToken?: string;
+  /** Runs after the D1 migrations and before wrangler dev starts (e.g. to seed D1). */
+  prepare?: (stateDir: string) => void;
 }
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -40,12 +64,15 @@ export function buildWebApp(): void {
   }
 }
 
-export async function startDevServer(): Promise<DevServer> {
-  const port = await freePort();
-  const stateDir = mkdtempSync(path.join(tmpdir(), "chorus-test-"));
-  const appSecret = `test-secret-${crypto.randomUUID()}`;
-  const verifyToken = `verify-${crypto.randomUUID()}`;
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const port = options.port ?? (await freePort());
+  const ownState = !options.stateDir;
+  const stateDir = options.stateDir ?? mkdtempSync(path.join(tmpdir(), "chorus-test-"));
+  const appSecret = options.appSecret ?? `test-secret-${crypto.randomUUID()}`;
+  const verifyToken = options.verifyToken ?? `verify-${crypto.randomUUID()}`;
   const url = `http://localhost:${port}`;
+  const graphApiUrl = options.graphApiUrl ?? `${url}/simulator/graph`;
+  const extraVars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   // An env file of our own, so the developer's .dev.vars never leaks into a test run.
   const envFile = path.join(stateDir, "test.vars");
   writeFileSync(
@@ -55,7 +82,7 @@ export async function startDevServer(): Promise<DevServer> {
       `WHATSAPP_VERIFY_TOKEN=${verifyToken}`,
       `WHATSAPP_ACCESS_TOKEN=simulator-token`,
       `SIMULATOR=on`,
-      `GRAPH_API_URL=${url}/simulator/graph`,
+      `GRAPH_API_URL=${graphApiUrl}`,
     ].join("\n"),
   );
 
@@ -65,11 +92,12 @@ export async function startDevServer(): Promise<DevServer> {
     encoding: "utf8",
   });
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  options.prepare?.(stateDir);
 
   const child: ChildProcess = spawn(
     "npx",
     ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir, "--env-file", envFile,
-      "--var", "SIMULATOR:on", "--var", `GRAPH_API_URL:${url}/simulator/graph`, "--show-interactive-dev-session=false",
+      "--var", "SIMULATOR:on", "--var", `GRAPH_API_URL:${graphApiUrl}`, ...extraVars, "--show-interactive-dev-session=false",
       "--inspector-port", String(await freePort())],
     { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
@@ -95,8 +123,20 @@ export async function startDevServer(): Promise<DevServer> {
     port,
     appSecret,
     verifyToken,
+    stateDir,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      }
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         try {
           process.kill(-child.pid!, "SIGTERM");
@@ -112,7 +152,7 @@ export async function startDevServer(): Promise<DevServer> {
           }
         }
       }
-      rmSync(stateDir, { recursive: true, force: true });
+      if (ownState) rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }
