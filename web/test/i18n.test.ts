@@ -31,7 +31,7 @@ describe("dictionaries", () => {
   });
 
   it("are all valid ICU messages", () => {
-    const values = { count: 2, n: 3, h: 1, m: 5, name: "Aiko", q: "x", time: "1 h", type: "image", language: "en" };
+    const values = { count: 2, n: 3, h: 1, m: 5, name: "Aiko", q: "x", time: "1 h", type: "image", language: "en", role: "Agent", email: "a@b.c" };
     for (const [lang, dict] of [["en", en], ["ja", ja]] as const) {
       for (const [key, message] of leaves(dict)) {
         expect(() => new IntlMessageFormat(message, lang, undefined, { ignoreTag: true }).format(values), `${lang}:${key}`).not.toThrow();

@@ -7,7 +7,7 @@ import { getContext, setContext } from "svelte";
 import type { LiveEvent } from "$contracts/events";
 import { api, ApiError, type ConversationSummary, type User } from "./api";
 import { ConversationListStore } from "./conversations.svelte";
-import { LiveConnection } from "./live.svelte";
+import { isThreadEvent, LiveConnection } from "./live.svelte";
 import { ThreadStore } from "./thread.svelte";
 
 /** How long to wait for a conversation.updated before fetching the summary ourselves. */
@@ -87,6 +87,7 @@ export class Inbox {
       if (event.userId !== this.user.id) location.reload();
       return;
     }
+    if (!isThreadEvent(event)) return;
     const id = event.conversationId;
     if (this.thread?.id === id) this.thread.handle(event);
 

@@ -8,6 +8,13 @@ import type { LiveEvent } from "$contracts/events";
 
 export type LiveState = "connecting" | "open" | "reconnecting" | "closed";
 
+/** The events about one thread (the union may grow with kinds this inbox does not show). */
+export type ThreadEvent = Extract<LiveEvent, { type: "message.created" | "message.updated" | "conversation.updated" }>;
+
+export function isThreadEvent(event: LiveEvent): event is ThreadEvent {
+  return event.type === "message.created" || event.type === "message.updated" || event.type === "conversation.updated";
+}
+
 export interface LiveHandlers {
   onEvent(event: LiveEvent): void;
   /** Called on every open: the first one too, since events may have passed before it. */

@@ -3,7 +3,6 @@
  * browser is sending. Sends are optimistic: a pending message shows at once and is replaced by the
  * server's; a failed one keeps its Idempotency-Key so "retry" can never send it twice.
  */
-import type { LiveEvent } from "$contracts/events";
 import {
   api,
   ApiError,
@@ -16,6 +15,7 @@ import {
   type MessageStatus,
   type SendMessageBody,
 } from "./api";
+import type { ThreadEvent } from "./live.svelte";
 import { VersionTracker } from "./versions";
 
 /** Status order: a status never moves backwards; failed is final. */
@@ -182,7 +182,7 @@ export class ThreadStore {
   }
 
   /** Applies a live event for this conversation (the caller filters by id). */
-  handle(event: Exclude<LiveEvent, { type: "hello" }>): void {
+  handle(event: ThreadEvent): void {
     const key = event.type === "conversation.updated" ? event.type : `${event.type}:${event.message.id}`;
     const verdict = this.versions.check(this.id, event.version, key);
     if (verdict === "stale") return;
