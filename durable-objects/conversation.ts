@@ -8,10 +8,12 @@
  * the `timers` table; every handler is idempotent because alarms are at-least-once.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { MessageStatus } from "../worker/contracts/api";
+import type { Activity, ConversationStatus, MessageStatus } from "../worker/contracts/api";
 import type { LiveEvent } from "../worker/contracts/events";
 import type { Env } from "../worker/env";
 import { newId } from "../worker/ids";
+import { offerWaitingConversations } from "../worker/services/assignment-queue";
+import { decideAssignment, type AssignmentDecision } from "../worker/services/auto-assign";
 import { callbackDataFor } from "../worker/services/conversation-id";
 import { writeConversationIndex } from "../worker/services/conversation-index";
 import { decodeCursor, encodeCursor } from "../worker/services/cursor";
@@ -31,12 +33,19 @@ import {
 import { migrate } from "./conversation/schema";
 import { shouldApplyStatus, statusOrder } from "./conversation/status-order";
 import type {
+  AssignInput,
+  AssignResult,
   ConversationSummary,
   IngestInput,
   IngestResult,
   MessagePage,
+  NoteInput,
+  NoteResult,
+  Person,
   SendInput,
   SendResult,
+  StatusInput,
+  StatusResult,
   ThreadIdentity,
 } from "./conversation/types";
 
@@ -65,7 +74,18 @@ export function retryDelay(attempts: number): number {
 /** How long a status waits for its message (its wamid) to appear. */
 const PENDING_STATUS_TTL_MS = 7 * 24 * HOUR;
 
-type TimerKind = "window" | "outbox" | "index_sync";
+/**
+ * A thread that starts waiting for automatic assignment sets this timer before anything else, so a
+ * decision lost in a crash is retried; while nobody is free it retries with backoff (1, 2, 4, … up
+ * to 15 min) besides being offered when someone comes online or a slot frees.
+ */
+export const ASSIGN_RETRY_MS = 60_000;
+const ASSIGN_RETRY_MAX_MS = 15 * 60 * 1000;
+
+type TimerKind = "window" | "outbox" | "index_sync" | "snooze" | "assign";
+
+/** Statuses in which a thread needs (and counts toward the capacity of) an agent. */
+const ACTIVE_STATUSES: readonly ConversationStatus[] = ["open", "pending"];
 
 export class ConversationDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -75,6 +95,11 @@ export class ConversationDO extends DurableObject<Env> {
   private readonly inFlight = new Set<string>();
   /** Live events leave in order, one batch after the other. */
   private publishChain: Promise<void> = Promise.resolve();
+  /**
+   * An automatic-assignment decision is in flight (worker/services/auto-assign.ts): it has
+   * reserved an agent in the D1 row, which other index writes must keep until it is adopted.
+   */
+  private deciding = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -107,6 +132,8 @@ export class ConversationDO extends DurableObject<Env> {
       }
     });
     this.rearm();
+    // A new thread (or episode) waiting for an agent: the assignment decision rides on the index
+    // write that follows every change (one D1 round trip either way), see decide().
     if (events.length) await this.afterChange(events);
     return result;
   }
@@ -146,13 +173,20 @@ export class ConversationDO extends DurableObject<Env> {
     const id = newId("msg");
     const events: LiveEvent[] = [];
     let aheadInLine = false;
+    const author: Person = { id: input.author.id, name: input.author.name };
+    const previous: Person | null = holder ? { id: holder, name: thread.assignee_name ?? "" } : null;
     this.ctx.storage.transactionSync(() => {
       aheadInLine = this.one("SELECT 1 AS x FROM outbox LIMIT 1") !== null;
       if (holder !== input.author.id) {
-        this.sql.exec(
-          "UPDATE thread SET assignee_id = ?, assignee_name = ?",
-          input.author.id,
-          input.author.name,
+        // Replying claims an unassigned thread; a Manager's or Owner's reply takes it over. Both
+        // are recorded in the thread, before the reply they come with.
+        this.setAssignee(author, now);
+        this.addActivity(
+          previous
+            ? { kind: "taken_over", actor: author, assignee: author, previousAssignee: previous }
+            : { kind: "assigned", actor: author, assignee: author, previousAssignee: null },
+          now,
+          events,
         );
       }
       const template =
@@ -201,8 +235,14 @@ export class ConversationDO extends DurableObject<Env> {
     if (aheadInLine) this.scheduleOutbox();
     else events.push(...(await this.attempt(id)));
     await this.afterChange(events);
+    if (previous && previous.id !== input.author.id) this.slotFreed(previous.id);
     const stored = this.one<MessageRow>("SELECT * FROM messages WHERE id = ?", id)!;
-    return { ok: true, message: toMessage(stored, thread.conversation_id), replayed: false };
+    return {
+      ok: true,
+      message: toMessage(stored, thread.conversation_id),
+      replayed: false,
+      ...(previous && previous.id !== input.author.id ? { tookOver: previous } : {}),
+    };
   }
 
   /** Reset the unread count (an agent opened the thread). Null when the thread does not exist. */
@@ -232,11 +272,185 @@ export class ConversationDO extends DurableObject<Env> {
     const thread = this.thread();
     if (!thread || thread.assignee_id !== userId) return false;
     const now = Date.now();
-    this.sql.exec("UPDATE thread SET assignee_id = NULL, assignee_name = NULL");
-    this.setMeta("last_release", JSON.stringify({ userId, by: actor, at: now }));
-    this.bump(now);
-    await this.afterChange([]);
+    const events: LiveEvent[] = [];
+    this.ctx.storage.transactionSync(() => {
+      this.setAssignee(null, now);
+      this.setMeta("last_release", JSON.stringify({ userId, by: actor, at: now }));
+      this.addActivity(
+        { kind: "unassigned", actor: { id: actor.id, name: actor.name }, previousAssignee: { id: userId, name: thread.assignee_name ?? "" } },
+        now,
+        events,
+      );
+      // Back to the queue: automatic assignment (if the team or channel has it) picks someone else.
+      if (ACTIVE_STATUSES.includes(thread.status)) this.startWaiting(now);
+    });
+    this.rearm();
+    await this.afterChange(events);
     return true;
+  }
+
+  /**
+   * Change who holds the thread (assignment routes, claim, bulk assignment). The rules are decided
+   * here, against the thread's current state, so concurrent requests cannot both win:
+   * - an Agent may take a thread nobody holds (claim, or assign to themselves) and let go of their
+   *   own; a thread someone else holds answers `locked` naming the holder; assigning anyone else,
+   *   reassigning, or moving it to another team is `forbidden`;
+   * - a Manager or Owner may do all of it.
+   * Every change is recorded in the thread as an activity item and pushed live. A thread put in a
+   * team's queue with nobody holding it is offered to automatic assignment.
+   */
+  async assign(input: AssignInput): Promise<AssignResult> {
+    const thread = this.thread();
+    if (!thread) return { ok: false, reason: "not_found" };
+    const actor: Person = { id: input.actor.id, name: input.actor.name };
+    const isAgent = input.actor.role === "agent";
+    const holder: Person | null = thread.assignee_id ? { id: thread.assignee_id, name: thread.assignee_name ?? "" } : null;
+    const target: Person | null = input.mode === "claim" ? actor : input.assignee;
+    const teamChanges = input.team !== undefined && (input.team?.id ?? null) !== thread.team_id;
+
+    if (isAgent) {
+      if (teamChanges) return { ok: false, reason: "forbidden", message: "Only a Manager or Owner can move a conversation to another team." };
+      if (target && target.id !== actor.id) return { ok: false, reason: "forbidden", message: "Only a Manager or Owner can assign a conversation to someone else." };
+      if (holder && holder.id !== actor.id) {
+        return target ? { ok: false, reason: "locked", holder } : { ok: false, reason: "forbidden", message: "Only a Manager or Owner can unassign someone else." };
+      }
+    }
+
+    const assigneeChanges = (target?.id ?? null) !== (holder?.id ?? null);
+    if (!assigneeChanges && !teamChanges) {
+      return { ok: true, conversation: toSummary(thread), changed: false, previousAssignee: holder, reassigned: false };
+    }
+    const now = Date.now();
+    const events: LiveEvent[] = [];
+    this.ctx.storage.transactionSync(() => {
+      if (teamChanges) {
+        this.sql.exec("UPDATE thread SET team_id = ?, team_name = ?", input.team?.id ?? null, input.team?.name ?? null);
+      }
+      if (assigneeChanges) this.setAssignee(target, now);
+      const team = teamChanges ? (input.team ?? null) : undefined;
+      this.addActivity(
+        target || (team ?? null) !== null
+          ? { kind: "assigned", actor, assignee: target, previousAssignee: holder, ...(team !== undefined ? { team } : {}) }
+          : { kind: "unassigned", actor, previousAssignee: holder, ...(team !== undefined ? { team } : {}) },
+        now,
+        events,
+      );
+      // Put in a team's queue with nobody holding it: automatic assignment may pick someone.
+      if (!target && teamChanges && input.team && ACTIVE_STATUSES.includes(thread.status)) this.startWaiting(now);
+    });
+    this.rearm();
+    await this.afterChange(events);
+    if (holder && assigneeChanges) this.slotFreed(holder.id);
+    return {
+      ok: true,
+      conversation: toSummary(this.thread()!),
+      changed: true,
+      previousAssignee: holder,
+      reassigned: holder !== null && assigneeChanges && holder.id !== actor.id,
+    };
+  }
+
+  /**
+   * Set the thread's status. An Agent may change it on a thread they hold or nobody holds (someone
+   * else's: `locked`). snoozed needs `until` in the future and wakes from the alarm (or when the
+   * customer writes); closed keeps an optional note and category. Recorded in the thread.
+   */
+  async changeStatus(input: StatusInput): Promise<StatusResult> {
+    const thread = this.thread();
+    if (!thread) return { ok: false, reason: "not_found" };
+    if (input.actor.role === "agent" && thread.assignee_id && thread.assignee_id !== input.actor.id) {
+      return { ok: false, reason: "locked", holder: { id: thread.assignee_id, name: thread.assignee_name ?? "" } };
+    }
+    const now = Date.now();
+    const until = input.status === "snoozed" ? (input.until ?? null) : null;
+    if (input.status === "snoozed" && (until === null || until <= now)) return { ok: false, reason: "snooze_in_past" };
+    const note = input.status === "closed" ? (input.note || null) : null;
+    const category = input.status === "closed" ? (input.category || null) : null;
+    const unchanged =
+      thread.status === input.status &&
+      (input.status !== "snoozed" || thread.snoozed_until === until) &&
+      (input.status !== "closed" || (thread.close_note === note && thread.close_category === category));
+    if (unchanged) return { ok: true, conversation: toSummary(thread), changed: false };
+
+    const actor: Person = { id: input.actor.id, name: input.actor.name };
+    const events: LiveEvent[] = [];
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        `UPDATE thread SET status = ?1, snoozed_until = ?2,
+           closed_at = CASE WHEN ?1 = 'closed' THEN coalesce(CASE WHEN status = 'closed' THEN closed_at END, ?3) END,
+           close_note = ?4, close_category = ?5`,
+        input.status,
+        until,
+        now,
+        note,
+        category,
+      );
+      if (until !== null) this.setTimer("snooze", "wake", until);
+      else this.clearTimer("snooze", "wake");
+      // A closed or snoozed thread needs nobody now: it stops waiting for automatic assignment.
+      if (!ACTIVE_STATUSES.includes(input.status)) this.stopWaiting();
+      this.addActivity(
+        {
+          kind: "status_changed",
+          actor,
+          status: input.status,
+          ...(input.status === "snoozed" ? { until } : {}),
+          ...(input.status === "closed" ? { note, category } : {}),
+        },
+        now,
+        events,
+      );
+    });
+    this.rearm();
+    await this.afterChange(events);
+    const freesSlot = thread.assignee_id && ACTIVE_STATUSES.includes(thread.status) && !ACTIVE_STATUSES.includes(input.status);
+    if (freesSlot) this.slotFreed(thread.assignee_id!);
+    return { ok: true, conversation: toSummary(this.thread()!), changed: true };
+  }
+
+  /**
+   * An internal note: a thread item only the team sees, never sent to the customer. It does not
+   * change the list's last message, unread count or the reply lock.
+   */
+  async addNote(input: NoteInput): Promise<NoteResult> {
+    const thread = this.thread();
+    if (!thread) return { ok: false, reason: "not_found" };
+    const now = Date.now();
+    const id = newId("msg");
+    const events: LiveEvent[] = [];
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        `INSERT INTO messages (id, seq, wamid, direction, type, text, timestamp, status, status_at, author_id, author_name,
+           mentions, episode, created_at, updated_at)
+         VALUES (?, ?, NULL, 'internal', 'note', ?, ?, 'sent', ?, ?, ?, ?, ?, ?, ?)`,
+        id,
+        this.nextSeq(),
+        input.text,
+        now,
+        now,
+        input.author.id,
+        input.author.name,
+        JSON.stringify({ userIds: input.mentions.userIds, teamIds: input.mentions.teamIds }),
+        thread.episode,
+        now,
+        now,
+      );
+      events.push(this.messageEvent("message.created", id, now));
+    });
+    await this.afterChange(events);
+    const stored = this.one<MessageRow>("SELECT * FROM messages WHERE id = ?", id)!;
+    return { ok: true, note: toMessage(stored, thread.conversation_id) };
+  }
+
+  /**
+   * Someone may be free to take this thread (they came online, a slot freed): if it still waits
+   * for automatic assignment, decide again. True when it got an assignee.
+   */
+  async offerAssignment(): Promise<boolean> {
+    const thread = this.thread();
+    if (!thread || thread.waiting_since === null || this.deciding) return false;
+    await this.decide();
+    return this.thread()!.assignee_id !== null;
   }
 
   /**
@@ -273,7 +487,7 @@ export class ConversationDO extends DurableObject<Env> {
     };
   }
 
-  /** Runs due timers: window closing, outbox retries, a D1 index write that failed. */
+  /** Runs due timers: window closing, outbox retries, a D1 index write that failed, a snooze ending, an assignment retry. */
   async alarm(): Promise<void> {
     // Treat the alarm as firing no earlier than it was set for (runDurableObjectAlarm in tests
     // runs it ahead of time; in production it never fires early, so this is plain `now`).
@@ -286,6 +500,7 @@ export class ConversationDO extends DurableObject<Env> {
     const events: LiveEvent[] = [];
     let changed = false;
     let indexSync = false;
+    let assign = false;
     for (const timer of due) {
       try {
         if (timer.kind === "window") {
@@ -304,6 +519,20 @@ export class ConversationDO extends DurableObject<Env> {
         } else if (timer.kind === "index_sync") {
           this.clearTimer("index_sync", timer.key);
           indexSync = true;
+        } else if (timer.kind === "snooze") {
+          this.clearTimer("snooze", timer.key);
+          const thread = this.thread();
+          if (thread?.status === "snoozed" && thread.snoozed_until !== null && thread.snoozed_until <= horizon) {
+            const now = Date.now();
+            this.ctx.storage.transactionSync(() => {
+              this.sql.exec("UPDATE thread SET status = 'open', snoozed_until = NULL");
+              this.addActivity({ kind: "snooze_ended", actor: null, status: "open" }, now, events);
+            });
+            changed = true;
+          }
+        } else if (timer.kind === "assign") {
+          this.clearTimer("assign", timer.key);
+          assign = true;
         } else {
           this.clearTimer(timer.kind, timer.key);
         }
@@ -314,6 +543,7 @@ export class ConversationDO extends DurableObject<Env> {
       }
     }
     if (changed) await this.afterChange(events);
+    else if (assign && this.thread()?.waiting_since !== null && !this.deciding) await this.decide();
     else if (indexSync) await this.syncIndex();
     this.rearm();
   }
@@ -350,11 +580,31 @@ export class ConversationDO extends DurableObject<Env> {
       result.duplicates++;
       return;
     }
+    const before = this.thread()!;
+    const firstMessage = this.one("SELECT 1 AS x FROM messages LIMIT 1") === null;
+    if (before.status === "closed") {
+      // The customer wrote to a closed thread: a new episode (reports count episodes apart). The
+      // "reopened" item goes just before the message that reopened it.
+      const episode = before.episode + 1;
+      this.sql.exec(
+        "UPDATE thread SET status = 'open', episode = ?, closed_at = NULL, close_note = NULL, close_category = NULL",
+        episode,
+      );
+      this.addActivity({ kind: "reopened", actor: null, status: "open", episode }, now, events, message.timestamp);
+    } else if (before.status === "snoozed") {
+      this.sql.exec("UPDATE thread SET status = 'open', snoozed_until = NULL");
+      this.clearTimer("snooze", "wake");
+      this.addActivity({ kind: "snooze_ended", actor: null, status: "open" }, now, events, message.timestamp);
+    }
+    // A new thread or a new episode nobody holds waits for an agent (automatic assignment decides
+    // right after this webhook's index write, see decide()).
+    if ((firstMessage || before.status === "closed") && before.assignee_id === null) this.startWaiting(now);
+
     const id = newId("msg");
     this.sql.exec(
       `INSERT INTO messages (id, seq, wamid, direction, type, text, raw, reply_to, timestamp, status, status_at,
-         created_at, updated_at)
-       VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, 'received', ?, ?, ?)`,
+         episode, created_at, updated_at)
+       VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?)`,
       id,
       this.nextSeq(),
       message.wamid,
@@ -364,6 +614,7 @@ export class ConversationDO extends DurableObject<Env> {
       message.replyTo,
       message.timestamp,
       message.timestamp,
+      this.thread()!.episode,
       now,
       now,
     );
@@ -371,8 +622,7 @@ export class ConversationDO extends DurableObject<Env> {
     const windowEnd = message.timestamp + (message.fromAd ? AD_WINDOW_MS : WINDOW_MS);
     this.sql.exec(
       `UPDATE thread SET unread_count = unread_count + 1,
-         window_ends_at = max(coalesce(window_ends_at, 0), ?1),
-         status = CASE WHEN status IN ('closed', 'snoozed') THEN 'open' ELSE status END`,
+         window_ends_at = max(coalesce(window_ends_at, 0), ?1)`,
       windowEnd,
     );
     const thread = this.thread()!;
@@ -602,7 +852,75 @@ export class ConversationDO extends DurableObject<Env> {
       ...events,
       { type: "conversation.updated", conversationId: thread.conversation_id, version: thread.version, conversation: toSummary(thread) },
     ]);
-    await this.syncIndex();
+    // While the thread waits for an agent, its index write carries the assignment decision.
+    if (thread.waiting_since !== null && !this.deciding) await this.decide();
+    else await this.syncIndex();
+  }
+
+  /**
+   * Write this thread's index row and run the automatic-assignment decision in the same D1
+   * transaction (worker/services/auto-assign.ts explains why it is race-free), then adopt the
+   * answer: an agent (recorded as "auto_assigned"), the channel's default team, waiting on with a
+   * backoff retry when nobody is free, or nothing at all when no policy applies (manual).
+   */
+  private async decide(): Promise<void> {
+    const thread = this.thread();
+    if (!thread) return;
+    this.deciding = true;
+    let decision: AssignmentDecision;
+    try {
+      decision = await decideAssignment(this.env.DB, toIndexRow(thread), Date.now());
+    } catch (err) {
+      this.deciding = false;
+      // Neither the row nor the decision landed: both retry from the alarm.
+      this.indexWriteFailed(thread.conversation_id, err);
+      this.scheduleAssignRetry();
+      return;
+    }
+    this.deciding = false;
+    if (this.thread()!.version === thread.version) this.indexWritten();
+
+    // Input gates were open during the call: decide on the state as it is now.
+    const now = Date.now();
+    const current = this.thread()!;
+    const events: LiveEvent[] = [];
+    let changed = false;
+    const stillWaiting = current.waiting_since !== null && current.assignee_id === null && current.episode === thread.episode;
+    this.ctx.storage.transactionSync(() => {
+      if (!stillWaiting) return;
+      if (current.team_id === null && decision.teamId !== null) {
+        this.sql.exec("UPDATE thread SET team_id = ?, team_name = ?", decision.teamId, decision.teamName);
+        changed = true;
+      }
+      if (decision.assigneeId) {
+        const assignee = { id: decision.assigneeId, name: decision.assigneeName ?? "" };
+        this.setAssignee(assignee, now);
+        this.addActivity(
+          { kind: "auto_assigned", actor: null, assignee, ...(decision.teamId ? { team: { id: decision.teamId, name: decision.teamName ?? "" } } : {}) },
+          now,
+          events,
+        );
+        changed = true;
+      } else if (decision.waiting) {
+        this.scheduleAssignRetry();
+      } else {
+        // No policy applies: the thread simply sits in the queue. The D1 row already says so.
+        this.stopWaiting();
+      }
+      if (changed && events.length === 0) this.bump(now);
+    });
+    this.rearm();
+    if (changed) {
+      this.publish([
+        ...events,
+        { type: "conversation.updated", conversationId: current.conversation_id, version: this.thread()!.version, conversation: toSummary(this.thread()!) },
+      ]);
+      await this.syncIndex();
+    } else if (!stillWaiting && decision.assigneeId && decision.assigneeId !== current.assignee_id) {
+      // Someone took the thread (or it closed) while the decision ran: overwrite its reservation.
+      this.bump(now);
+      await this.syncIndex();
+    }
   }
 
   /**
@@ -613,19 +931,26 @@ export class ConversationDO extends DurableObject<Env> {
     const thread = this.thread();
     if (!thread) return;
     try {
-      await writeConversationIndex(this.env.DB, toIndexRow(thread));
-      if (this.thread()!.version === thread.version) {
-        this.clearTimer("index_sync", "row");
-        this.setMeta("index_sync_attempts", null);
-        this.rearm();
-      }
+      // While a decision it started is in flight, keep the agent it reserved in the row.
+      await writeConversationIndex(this.env.DB, toIndexRow(thread), { keepAssignee: this.deciding && thread.assignee_id === null });
+      if (this.thread()!.version === thread.version) this.indexWritten();
     } catch (err) {
-      const attempts = Number(this.meta("index_sync_attempts") ?? 0) + 1;
-      this.setMeta("index_sync_attempts", String(attempts));
-      this.setTimer("index_sync", "row", Date.now() + Math.min(1_000 * 2 ** attempts, 5 * 60 * 1000));
-      this.rearm();
-      console.error("conversation index write failed; retrying from the alarm", thread.conversation_id, err);
+      this.indexWriteFailed(thread.conversation_id, err);
     }
+  }
+
+  private indexWritten(): void {
+    this.clearTimer("index_sync", "row");
+    this.setMeta("index_sync_attempts", null);
+    this.rearm();
+  }
+
+  private indexWriteFailed(conversationId: string, err: unknown): void {
+    const attempts = Number(this.meta("index_sync_attempts") ?? 0) + 1;
+    this.setMeta("index_sync_attempts", String(attempts));
+    this.setTimer("index_sync", "row", Date.now() + Math.min(1_000 * 2 ** attempts, 5 * 60 * 1000));
+    this.rearm();
+    console.error("conversation index write failed; retrying from the alarm", conversationId, err);
   }
 
   /** Push to the Hub without ever failing the caller: a push failure must not fail ingest. */
@@ -645,7 +970,69 @@ export class ConversationDO extends DurableObject<Env> {
     const version = this.bump(now);
     const thread = this.thread()!;
     const row = this.one<MessageRow>("SELECT * FROM messages WHERE id = ?", messageId)!;
-    return { type, conversationId: thread.conversation_id, version, message: toMessage(row, thread.conversation_id) };
+    return {
+      type,
+      conversationId: thread.conversation_id,
+      version,
+      message: toMessage(row, thread.conversation_id),
+      access: { assigneeId: thread.assignee_id, teamId: thread.team_id },
+    };
+  }
+
+  // ---- assignment helpers ---------------------------------------------------------------------
+
+  /** Who holds the thread (and its reply lock). Holding it ends any wait for automatic assignment. */
+  private setAssignee(assignee: Person | null, _now: number): void {
+    this.sql.exec("UPDATE thread SET assignee_id = ?, assignee_name = ?", assignee?.id ?? null, assignee?.name ?? null);
+    if (assignee) this.stopWaiting();
+  }
+
+  /**
+   * Record an activity item in the thread (an assignment, a status change, a reopen). `at` is its
+   * place in the thread (default now); it goes before anything stored after it at the same time.
+   */
+  private addActivity(activity: Activity, now: number, events: LiveEvent[], at = now): void {
+    const id = newId("msg");
+    this.sql.exec(
+      `INSERT INTO messages (id, seq, wamid, direction, type, text, timestamp, status, status_at, activity, episode,
+         created_at, updated_at)
+       VALUES (?, ?, NULL, 'internal', 'activity', NULL, ?, 'sent', ?, ?, ?, ?, ?)`,
+      id,
+      this.nextSeq(),
+      at,
+      at,
+      JSON.stringify(activity),
+      this.thread()!.episode,
+      now,
+      now,
+    );
+    events.push(this.messageEvent("message.created", id, now));
+  }
+
+  /** Wait for automatic assignment; the timer retries the decision if this instance dies first. */
+  private startWaiting(now: number): void {
+    this.sql.exec("UPDATE thread SET waiting_since = coalesce(waiting_since, ?)", now);
+    this.setMeta("assign_attempts", null);
+    this.setTimer("assign", "offer", now + ASSIGN_RETRY_MS);
+  }
+
+  private stopWaiting(): void {
+    this.sql.exec("UPDATE thread SET waiting_since = NULL");
+    this.setMeta("assign_attempts", null);
+    this.clearTimer("assign", "offer");
+  }
+
+  /** Nobody was free: try again later (besides being offered when someone comes online). */
+  private scheduleAssignRetry(): void {
+    const attempts = Number(this.meta("assign_attempts") ?? 0);
+    this.setMeta("assign_attempts", String(attempts + 1));
+    this.setTimer("assign", "offer", Date.now() + Math.min(ASSIGN_RETRY_MS * 2 ** attempts, ASSIGN_RETRY_MAX_MS));
+    this.rearm();
+  }
+
+  /** `userId` holds one thread fewer: offer them the threads waiting for an agent (in the background). */
+  private slotFreed(userId: string): void {
+    this.ctx.waitUntil(offerWaitingConversations(this.env, { userId }));
   }
 
   // ---- small helpers --------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /** Row shapes of the DO's tables and their mapping to the API contract. */
-import type { ConversationSummary, Message, MessageStatus } from "../../worker/contracts/api";
+import type { Activity, ConversationSummary, Message, MessageStatus, NoteMentions } from "../../worker/contracts/api";
 import type { ConversationIndexRow } from "../../worker/services/conversation-index";
 
 export interface ThreadRow {
@@ -16,6 +16,7 @@ export interface ThreadRow {
   assignee_id: string | null;
   assignee_name: string | null;
   team_id: string | null;
+  team_name: string | null;
   unread_count: number;
   window_ends_at: number | null;
   last_message_at: number | null;
@@ -24,13 +25,21 @@ export interface ThreadRow {
   version: number;
   created_at: number;
   updated_at: number;
+  episode: number;
+  snoozed_until: number | null;
+  closed_at: number | null;
+  close_note: string | null;
+  close_category: string | null;
+  /** Waiting for automatic assignment since (null: not waiting). */
+  waiting_since: number | null;
 }
 
 export interface MessageRow {
   id: string;
   seq: number;
   wamid: string | null;
-  direction: "in" | "out";
+  /** "internal": notes and activity items, which never leave Chorus. */
+  direction: "in" | "out" | "internal";
   type: string;
   text: string | null;
   template: string | null;
@@ -50,6 +59,11 @@ export interface MessageRow {
   request_fingerprint: string | null;
   created_at: number;
   updated_at: number;
+  /** JSON of Activity (type "activity"). */
+  activity: string | null;
+  /** JSON of NoteMentions (type "note"). */
+  mentions: string | null;
+  episode: number | null;
 }
 
 export interface OutboxRow {
@@ -93,6 +107,8 @@ export function toMessage(row: MessageRow, conversationId: string): Message {
           }
         : null,
     author: row.author_id ? { id: row.author_id, name: row.author_name ?? "" } : null,
+    ...(row.activity ? { activity: JSON.parse(row.activity) as Activity } : {}),
+    ...(row.mentions ? { mentions: JSON.parse(row.mentions) as NoteMentions } : {}),
   };
 }
 
@@ -116,6 +132,10 @@ export function toSummary(thread: ThreadRow): ConversationSummary {
     unreadCount: thread.unread_count,
     windowEndsAt: thread.window_ends_at,
     version: thread.version,
+    teamId: thread.team_id,
+    teamName: thread.team_id ? thread.team_name : null,
+    episode: thread.episode,
+    snoozedUntil: thread.status === "snoozed" ? thread.snoozed_until : null,
   };
 }
 
@@ -135,6 +155,9 @@ export function toIndexRow(thread: ThreadRow): ConversationIndexRow {
     version: thread.version,
     createdAt: thread.created_at,
     updatedAt: thread.updated_at,
+    episode: thread.episode,
+    snoozedUntil: thread.status === "snoozed" ? thread.snoozed_until : null,
+    waitingSince: thread.waiting_since,
   };
 }
 

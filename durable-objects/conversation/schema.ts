@@ -82,6 +82,20 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (kind, key)
   );
   `,
+  // 2 (issue 4): the thread's team name, episodes, snooze, closing note, waiting for automatic
+  // assignment; activity items and notes in the messages table.
+  `
+  ALTER TABLE thread ADD COLUMN team_name TEXT;
+  ALTER TABLE thread ADD COLUMN episode INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE thread ADD COLUMN snoozed_until INTEGER;
+  ALTER TABLE thread ADD COLUMN closed_at INTEGER;
+  ALTER TABLE thread ADD COLUMN close_note TEXT;
+  ALTER TABLE thread ADD COLUMN close_category TEXT;
+  ALTER TABLE thread ADD COLUMN waiting_since INTEGER;
+  ALTER TABLE messages ADD COLUMN activity TEXT;
+  ALTER TABLE messages ADD COLUMN mentions TEXT;
+  ALTER TABLE messages ADD COLUMN episode INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,5 @@
 /** The Conversation DO's RPC inputs and outputs (plain data: they cross the RPC boundary). */
-import type { ConversationSummary, Message } from "../../worker/contracts/api";
+import type { ConversationStatus, ConversationSummary, Message, NoteMentions } from "../../worker/contracts/api";
 import type { Role } from "../../worker/env";
 import type { OutboundContent } from "../../worker/whatsapp/graph-client";
 import type { InboundMessageData, StatusData } from "../../worker/whatsapp/normalise";
@@ -40,8 +40,18 @@ export interface SendInput {
   idempotencyKey: string | null;
 }
 
+export interface Person {
+  id: string;
+  name: string;
+}
+
+export interface Actor extends Person {
+  role: Role;
+}
+
 export type SendResult =
-  | { ok: true; message: Message; replayed: boolean }
+  /** `tookOver`: a Manager or Owner replied to a thread this person held, and now holds it. */
+  | { ok: true; message: Message; replayed: boolean; tookOver?: Person }
   | { ok: false; reason: "not_found" }
   | { ok: false; reason: "locked"; holder: { id: string; name: string } }
   | { ok: false; reason: "window_closed"; windowEndsAt: number | null }
@@ -53,3 +63,51 @@ export interface MessagePage {
 }
 
 export type { ConversationSummary, Message };
+
+export interface AssignInput {
+  actor: Actor;
+  /** "claim": the actor takes the thread. "set": the thread goes to `assignee` (null: nobody). */
+  mode: "claim" | "set";
+  assignee: Person | null;
+  /** Omitted: keep the thread's team; null: no team. */
+  team?: Person | null;
+}
+
+export type AssignResult =
+  | {
+      ok: true;
+      conversation: ConversationSummary;
+      changed: boolean;
+      previousAssignee: Person | null;
+      /** Someone else held it and no longer does (the route writes the audit log). */
+      reassigned: boolean;
+    }
+  | { ok: false; reason: "not_found" }
+  /** An agent reached for a thread someone else holds. */
+  | { ok: false; reason: "locked"; holder: Person }
+  /** An agent tried what only a Manager or Owner may do (assign others, reassign, move teams). */
+  | { ok: false; reason: "forbidden"; message: string };
+
+export interface StatusInput {
+  actor: Actor;
+  status: ConversationStatus;
+  /** snoozed: when it wakes (epoch ms, future). */
+  until?: number | null;
+  /** closed: the closing note and category. */
+  note?: string | null;
+  category?: string | null;
+}
+
+export type StatusResult =
+  | { ok: true; conversation: ConversationSummary; changed: boolean }
+  | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "locked"; holder: Person }
+  | { ok: false; reason: "snooze_in_past" };
+
+export interface NoteInput {
+  author: Person;
+  text: string;
+  mentions: NoteMentions;
+}
+
+export type NoteResult = { ok: true; note: Message } | { ok: false; reason: "not_found" };

@@ -382,9 +382,11 @@ describe("after eviction", () => {
     await postWebhook(statusUpdate({ id: message.wamid!, status: "read", recipient: from }));
     await evictDurableObject(env.CONVERSATION.getByName(id));
     const after = await messages(id);
-    expect(after.map((m) => [m.direction, m.status])).toEqual([
-      ["out", "read"],
-      ["in", "received"],
+    expect(after.map((m) => [m.direction, m.type, m.status])).toEqual([
+      ["out", "text", "read"],
+      // The claim by reply is recorded in the thread, just before the reply.
+      ["internal", "activity", "sent"],
+      ["in", "text", "received"],
     ]);
     expect((await send(bob, id, { text: "mine?" })).status).toBe(409);
     expect((await send(alice, id, { text: "still mine" }, "k")).status).toBe(201);

@@ -71,6 +71,8 @@ export const ChannelRef = v.object({
 export type ChannelRef = v.InferOutput<typeof ChannelRef>;
 
 export const MessageDirection = v.picklist(["in", "out"]);
+/** A thread item's direction: to or from the customer, or "internal" (notes, activity: never sent). */
+export const ItemDirection = v.picklist(["in", "out", "internal"]);
 export const MessageStatus = v.picklist(["received", "queued", "sent", "delivered", "read", "played", "failed"]);
 export type MessageStatus = v.InferOutput<typeof MessageStatus>;
 
@@ -89,6 +91,16 @@ export const ConversationSummary = v.object({
   windowEndsAt: v.nullable(v.number()),
   /** Increases with every change of this thread; live events carry it. */
   version: v.number(),
+  /**
+   * The team whose queue the thread is in (set by assignment to a team or by the channel's default
+   * team); null: no team. Always present in answers of /api/conversations and in live events.
+   */
+  teamId: v.optional(v.nullable(v.string())),
+  teamName: v.optional(v.nullable(v.string())),
+  /** 1 for a new thread, +1 each time the customer writes to a closed thread (reports count episodes). */
+  episode: v.optional(v.number()),
+  /** While snoozed: when it wakes up (the thread also wakes when the customer writes). */
+  snoozedUntil: v.optional(v.nullable(v.number())),
 });
 export type ConversationSummary = v.InferOutput<typeof ConversationSummary>;
 
@@ -105,7 +117,15 @@ export const ConversationList = v.object({
   nextCursor: v.nullable(v.string()),
 });
 
+/**
+ * The inbox views: mine (assigned to me), unassigned (visible to me, nobody holds them), my_teams
+ * (in one of my teams' queues), all (Owner, Manager, or an Agent when agents may see all).
+ */
+export const ConversationView = v.picklist(["mine", "unassigned", "my_teams", "all"]);
+export type ConversationView = v.InferOutput<typeof ConversationView>;
+
 export const ConversationListQuery = v.object({
+  view: v.optional(ConversationView),
   status: v.optional(ConversationStatus),
   assignee: v.optional(v.pipe(v.string(), v.maxLength(64))),
   team: v.optional(v.pipe(v.string(), v.maxLength(64))),
@@ -126,13 +146,56 @@ export const MessageError = v.object({
   reason: v.string(),
 });
 
+const PersonRef = v.object({ id: v.string(), name: v.string() });
+
+/**
+ * What an `activity` item of a thread records (type "activity"): an assignment, a status change,
+ * a reopen. `actor` is who did it; null when Chorus did (automatic assignment, a snooze ending)
+ * or the customer did (writing to a closed thread reopens it).
+ */
+export const ActivityKind = v.picklist([
+  /** `actor` assigned `assignee` and/or `team` (actor = assignee: they took it). */
+  "assigned",
+  /** `actor` removed `previousAssignee` (and/or the team). */
+  "unassigned",
+  /** Automatic assignment gave the thread to `assignee` (actor null). */
+  "auto_assigned",
+  /** A Manager or Owner replied to a thread `previousAssignee` held, and now holds it. */
+  "taken_over",
+  /** `actor` set `status` (with `until` for snoozed; `note` and `category` for closed). */
+  "status_changed",
+  /** The customer wrote to a closed thread: `episode` is the new episode. */
+  "reopened",
+  /** A snooze ended: its time came (actor null) or the customer wrote. */
+  "snooze_ended",
+]);
+export type ActivityKind = v.InferOutput<typeof ActivityKind>;
+
+export const Activity = v.object({
+  kind: ActivityKind,
+  actor: v.nullable(PersonRef),
+  assignee: v.optional(v.nullable(PersonRef)),
+  previousAssignee: v.optional(v.nullable(PersonRef)),
+  team: v.optional(v.nullable(v.object({ id: v.string(), name: v.string() }))),
+  status: v.optional(ConversationStatus),
+  until: v.optional(v.nullable(v.number())),
+  note: v.optional(v.nullable(v.string())),
+  category: v.optional(v.nullable(v.string())),
+  episode: v.optional(v.number()),
+});
+export type Activity = v.InferOutput<typeof Activity>;
+
+/** People and teams an internal note mentions. */
+export const NoteMentions = v.object({ userIds: v.array(v.string()), teamIds: v.array(v.string()) });
+export type NoteMentions = v.InferOutput<typeof NoteMentions>;
+
 export const Message = v.object({
   id: v.string(),
   conversationId: v.string(),
   /** Arrival order inside the thread. */
   seq: v.number(),
   wamid: v.nullable(v.string()),
-  direction: MessageDirection,
+  direction: ItemDirection,
   /** Meta's message type: text, image, template, … ("unsupported" for shapes not rendered yet). */
   type: v.string(),
   /** Text to show: the body, a caption, or the rendered template. */
@@ -142,8 +205,15 @@ export const Message = v.object({
   timestamp: v.number(),
   status: MessageStatus,
   error: v.nullable(MessageError),
-  /** The agent who sent an outbound message; null for inbound. */
+  /** The agent who sent an outbound message or wrote a note; null for inbound and activity. */
   author: v.nullable(v.object({ id: v.string(), name: v.string() })),
+  /**
+   * type "activity" only: what happened (assignment, status, reopen). Activity and note items
+   * (type "note") never leave Chorus: direction "internal", status "sent" (stored), wamid null.
+   */
+  activity: v.optional(Activity),
+  /** type "note" only: who the note mentions. */
+  mentions: v.optional(NoteMentions),
 });
 export type Message = v.InferOutput<typeof Message>;
 
@@ -177,3 +247,109 @@ export const Template = v.object({
 });
 export type Template = v.InferOutput<typeof Template>;
 export const TemplateList = v.object({ templates: v.array(Template) });
+
+// ---- assignment, status, notes, counts (issue 4) ------------------------------------------------
+
+const ConversationId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
+const UserOrTeamId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
+
+/**
+ * Who holds the thread, stated in full: `userId` (omitted or null: nobody), `teamId` (omitted:
+ * keep the current team; null: no team). `{}` unassigns; `{teamId}` puts it in that team's queue.
+ */
+export const AssignmentBody = v.strictObject({
+  userId: v.optional(v.nullable(UserOrTeamId)),
+  teamId: v.optional(v.nullable(UserOrTeamId)),
+});
+export type AssignmentBody = v.InferOutput<typeof AssignmentBody>;
+
+export const ConversationResponse = v.object({ conversation: ConversationSummary });
+
+export const BulkAssignmentBody = v.strictObject({
+  conversationIds: v.pipe(
+    v.array(ConversationId),
+    v.minLength(1, "Give at least one conversation id."),
+    v.maxLength(100, "At most 100 conversations at once."),
+  ),
+  userId: v.optional(v.nullable(UserOrTeamId)),
+  teamId: v.optional(v.nullable(UserOrTeamId)),
+});
+export type BulkAssignmentBody = v.InferOutput<typeof BulkAssignmentBody>;
+
+export const BulkAssignmentResult = v.union([
+  v.object({ id: v.string(), ok: v.literal(true), conversation: ConversationSummary }),
+  v.object({ id: v.string(), ok: v.literal(false), error: v.object({ code: v.string(), message: v.string() }) }),
+]);
+export const BulkAssignmentResponse = v.object({ results: v.array(BulkAssignmentResult) });
+
+export const StatusBody = v.strictObject({
+  status: ConversationStatus,
+  /** Required for snoozed: when it wakes up (epoch ms, in the future). */
+  until: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  /** closed only: a closing note for the team. */
+  note: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(1000))),
+  /** closed only: why it closed (e.g. "resolved", "spam"). */
+  category: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(64))),
+});
+export type StatusBody = v.InferOutput<typeof StatusBody>;
+
+export const NoteBody = v.strictObject({
+  text: v.pipe(v.string(), v.trim(), v.minLength(1, "Write a note."), v.maxLength(4096)),
+});
+export const NoteResponse = v.object({ note: Message });
+
+export const ConversationCountsQuery = v.object({
+  /** Count threads in this status (default open). */
+  status: v.optional(ConversationStatus),
+});
+export const ConversationCounts = v.object({
+  mine: v.number(),
+  unassigned: v.number(),
+  myTeams: v.number(),
+  /** null for an Agent unless agents may see every thread. */
+  all: v.nullable(v.number()),
+  /** Unread mentions of the signed-in user. */
+  mentions: v.number(),
+});
+export type ConversationCounts = v.InferOutput<typeof ConversationCounts>;
+
+// ---- automatic assignment policies --------------------------------------------------------------
+
+export const AssignmentStrategy = v.picklist(["manual", "round_robin", "fewest_open"]);
+export type AssignmentStrategy = v.InferOutput<typeof AssignmentStrategy>;
+/** Most open (open + pending) threads per agent; null = no limit. */
+const Capacity = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)));
+
+export const TeamAssignmentPolicy = v.object({
+  teamId: v.string(),
+  teamName: v.string(),
+  strategy: AssignmentStrategy,
+  capacity: v.nullable(v.number()),
+  updatedAt: v.nullable(v.number()),
+});
+export const ChannelAssignmentPolicy = v.object({
+  channelId: v.string(),
+  channelName: v.nullable(v.string()),
+  displayPhoneNumber: v.nullable(v.string()),
+  /** New threads of this channel go to this team's queue (its policy then applies). */
+  defaultTeamId: v.nullable(v.string()),
+  /** For threads with no team. */
+  strategy: AssignmentStrategy,
+  capacity: v.nullable(v.number()),
+  updatedAt: v.nullable(v.number()),
+});
+export const AssignmentPolicyList = v.object({
+  teams: v.array(TeamAssignmentPolicy),
+  channels: v.array(ChannelAssignmentPolicy),
+});
+export const TeamAssignmentPolicyBody = v.strictObject({
+  strategy: AssignmentStrategy,
+  capacity: v.optional(Capacity, null),
+});
+export const ChannelAssignmentPolicyBody = v.strictObject({
+  defaultTeamId: v.optional(v.nullable(UserOrTeamId), null),
+  strategy: v.optional(AssignmentStrategy, "manual"),
+  capacity: v.optional(Capacity, null),
+});
+export const TeamAssignmentPolicyResponse = v.object({ policy: TeamAssignmentPolicy });
+export const ChannelAssignmentPolicyResponse = v.object({ policy: ChannelAssignmentPolicy });

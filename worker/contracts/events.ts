@@ -4,8 +4,17 @@
  */
 import type { ConversationSummary, Message } from "./api";
 
+/**
+ * Who may see the thread a message event belongs to (its holder and team), so the Hub can apply
+ * the role rules without a lookup. Notes and activity items are message events too (by `type`).
+ */
+export interface ThreadAccess {
+  assigneeId: string | null;
+  teamId: string | null;
+}
+
 export type LiveEvent =
   | { type: "hello"; userId: string }
-  | { type: "message.created"; conversationId: string; version: number; message: Message }
-  | { type: "message.updated"; conversationId: string; version: number; message: Message }
+  | { type: "message.created"; conversationId: string; version: number; message: Message; access?: ThreadAccess }
+  | { type: "message.updated"; conversationId: string; version: number; message: Message; access?: ThreadAccess }
   | { type: "conversation.updated"; conversationId: string; version: number; conversation: ConversationSummary };

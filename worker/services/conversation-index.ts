@@ -19,18 +19,39 @@ export interface ConversationIndexRow {
   version: number;
   createdAt: number;
   updatedAt: number;
+  /** Default 1. (Optional: rows written before episodes existed, and tests, leave it out.) */
+  episode?: number;
+  snoozedUntil?: number | null;
+  waitingSince?: number | null;
+}
+
+export interface IndexWriteOptions {
+  /**
+   * Keep the assignee the row holds instead of writing `assigneeId` (null). The DO sets it while an
+   * automatic-assignment decision it started is in flight: that decision reserved an agent in this
+   * row (worker/services/auto-assign.ts), and a concurrent write must not free the slot before
+   * the DO adopts it.
+   */
+  keepAssignee?: boolean;
 }
 
 /** Returns true when the row was written (false: D1 already holds this version or a newer one). */
-export async function writeConversationIndex(db: D1Database, row: ConversationIndexRow): Promise<boolean> {
-  const result = await db
+export async function writeConversationIndex(db: D1Database, row: ConversationIndexRow, options: IndexWriteOptions = {}): Promise<boolean> {
+  const result = await conversationIndexStatement(db, row, options).run();
+  return (result.meta.changes ?? 0) > 0;
+}
+
+/** The upsert as a statement, to batch it with others in one round trip. */
+export function conversationIndexStatement(db: D1Database, row: ConversationIndexRow, options: IndexWriteOptions = {}): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO conversations (id, channel_id, contact_id, status, assignee_id, team_id, last_message_at,
-         last_message_preview, last_message_direction, unread_count, window_ends_at, version, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         last_message_preview, last_message_direction, unread_count, window_ends_at, version, created_at, updated_at,
+         episode, snoozed_until, waiting_since)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
        ON CONFLICT (id) DO UPDATE SET
          status = excluded.status,
-         assignee_id = excluded.assignee_id,
+         assignee_id = CASE WHEN ?18 AND excluded.assignee_id IS NULL THEN conversations.assignee_id ELSE excluded.assignee_id END,
          team_id = excluded.team_id,
          last_message_at = excluded.last_message_at,
          last_message_preview = excluded.last_message_preview,
@@ -38,7 +59,10 @@ export async function writeConversationIndex(db: D1Database, row: ConversationIn
          unread_count = excluded.unread_count,
          window_ends_at = excluded.window_ends_at,
          version = excluded.version,
-         updated_at = excluded.updated_at
+         updated_at = excluded.updated_at,
+         episode = excluded.episode,
+         snoozed_until = excluded.snoozed_until,
+         waiting_since = excluded.waiting_since
        WHERE excluded.version > conversations.version`,
     )
     .bind(
@@ -56,7 +80,9 @@ export async function writeConversationIndex(db: D1Database, row: ConversationIn
       row.version,
       row.createdAt,
       row.updatedAt,
-    )
-    .run();
-  return (result.meta.changes ?? 0) > 0;
+      row.episode ?? 1,
+      row.snoozedUntil ?? null,
+      row.waitingSince ?? null,
+      options.keepAssignee ? 1 : 0,
+    );
 }
