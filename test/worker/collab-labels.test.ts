@@ -10,7 +10,7 @@ import { labelsForConversations } from "../../worker/services/labels";
 import { labelFilterSql } from "../../worker/services/thread-filters";
 import { binder } from "../../worker/services/thread-visibility";
 import { useFakeGraph } from "./helpers/fake-graph";
-import { api, newThread, reply, type Session } from "./helpers/collab-threads";
+import { api, newThread, nextCollaborationEvent, pendingCollaborationEvents, reply, type Session } from "./helpers/collab-threads";
 import { signedIn, TEST_ORIGIN } from "./helpers/session";
 import { readSocket, type SocketReader } from "./helpers/socket";
 
@@ -169,14 +169,14 @@ describe("/api/conversations/:id/labels", () => {
 
     await api(owner, "POST", `/api/conversations/${annas.id}/labels`, { labelId: label.id });
     for (const socket of [annaSocket, ownerSocket]) {
-      const event = await socket.next<CollaborationEvent>();
+      const event = await nextCollaborationEvent<CollaborationEvent>(socket);
       expect(event).toMatchObject({ type: "conversation.labels", conversationId: annas.id });
       expect(event.type === "conversation.labels" && event.labels).toContainEqual(label);
     }
     // Ben may not see Anna's thread: a later event for a thread he sees arrives first and alone.
     await api(owner, "POST", `/api/conversations/${open.id}/labels`, { labelId: label.id });
-    expect(await benSocket.next()).toMatchObject({ type: "conversation.labels", conversationId: open.id });
-    expect(benSocket.pending()).toBe(0);
+    expect(await nextCollaborationEvent(benSocket)).toMatchObject({ type: "conversation.labels", conversationId: open.id });
+    expect(await pendingCollaborationEvents(benSocket)).toEqual([]);
   });
 });
 

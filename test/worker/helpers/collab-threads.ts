@@ -6,6 +6,7 @@ import { env, exports } from "cloudflare:workers";
 import { indexMessageTexts } from "../../../worker/services/search-index";
 import type { signedIn } from "./session";
 import { TEST_ORIGIN } from "./session";
+import type { SocketReader } from "./socket";
 import { conversationOf, inbound, phone, postWebhook } from "./webhook";
 
 export type Session = Awaited<ReturnType<typeof signedIn>>;
@@ -46,4 +47,27 @@ export async function indexThread(conversationId: string): Promise<void> {
     .filter((m) => m.text)
     .map((m) => ({ conversationId, messageId: m.id, text: m.text!, createdAt: m.timestamp }));
   await indexMessageTexts(env.DB, items);
+}
+
+const COLLABORATION_TYPES = new Set(["notification.created", "notifications.read", "conversation.labels"]);
+
+/**
+ * The next collaboration event on a socket (notifications, labels), skipping the thread events
+ * (message.*, conversation.updated) that replies in the same test also push.
+ */
+export async function nextCollaborationEvent<T = { type: string }>(reader: SocketReader, timeoutMs = 2000): Promise<T> {
+  for (;;) {
+    const event = await reader.next<{ type: string }>({ timeoutMs });
+    if (COLLABORATION_TYPES.has(event.type)) return event as T;
+  }
+}
+
+/** The collaboration events already received and not yet taken (thread events are dropped). */
+export async function pendingCollaborationEvents(reader: SocketReader): Promise<Array<{ type: string }>> {
+  const events: Array<{ type: string }> = [];
+  while (reader.pending() > 0) {
+    const event = await reader.next<{ type: string }>();
+    if (COLLABORATION_TYPES.has(event.type)) events.push(event);
+  }
+  return events;
 }
