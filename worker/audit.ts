@@ -28,7 +28,13 @@ export type AuditAction =
   | "token.revoked"
   | "conversation.reassigned"
   | "settings.changed"
-  | "export.created";
+  | "export.created"
+  | "label.created"
+  | "label.updated"
+  | "label.deleted"
+  | "quick_reply.created"
+  | "quick_reply.updated"
+  | "quick_reply.deleted";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -101,7 +101,9 @@ describe("/api/quick-replies", () => {
     }
     const unknown = await api(anna, "POST", "/api/quick-replies", { shortcut: "bad-var", text: "Hi {{customer.name}}" });
     expect(unknown.status).toBe(400);
-    expect(await unknown.json()).toMatchObject({ error: { message: expect.stringContaining("Unknown variable") } });
+    expect(await unknown.json()).toMatchObject({ error: { code: "invalid_request", message: expect.stringMatching(/^text: Unknown variable \{\{customer\.name\}\}/) } });
+    const fine = await create(anna, { shortcut: "vars-ok", text: "Hi {{ contact.first_name | there }}" });
+    expect((await api(anna, "PATCH", `/api/quick-replies/${fine.id}`, { text: "{{agent.nick}}" })).status).toBe(400);
     expect((await api(anna, "POST", "/api/quick-replies", { shortcut: "empty", text: "   " })).status).toBe(400);
     expect((await api(anna, "POST", "/api/quick-replies", { shortcut: "long", text: "x".repeat(4097) })).status).toBe(400);
     expect((await api(anna, "POST", "/api/quick-replies", { shortcut: "ok", text: "x", shared: "yes" })).status).toBe(400);

@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import { ConversationStatus, ConversationSummary } from "./api";
-import { SHORTCUT_PATTERN, unknownVariables } from "./quick-reply-render";
+import { SHORTCUT_PATTERN } from "./quick-reply-render";
 
 const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
 const Limit = v.pipe(v.string(), v.regex(/^\d{1,3}$/, "limit is a number from 1 to 100"));
@@ -50,7 +50,9 @@ const QuickReplyText = v.pipe(
   v.trim(),
   v.minLength(1, "Write the reply."),
   v.maxLength(4096, "A WhatsApp message has at most 4096 characters."),
-  v.check((text) => unknownVariables(text).length === 0, "Unknown variable: use {{contact.name}}, {{contact.first_name}}, {{contact.phone}}, {{agent.name}} or {{agent.first_name}}."),
+  v.description(
+    "The reply, with optional variables {{contact.name}}, {{contact.first_name}}, {{contact.phone}}, {{agent.name}}, {{agent.first_name}} and a fallback after a bar: {{contact.first_name | there}}. Unknown variables are refused (400).",
+  ),
 );
 
 export const QuickReply = v.object({

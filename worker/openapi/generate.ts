@@ -6,6 +6,7 @@
 import { toJsonSchema, toJsonSchemaDefs, type ConversionConfig, type JsonSchema } from "@valibot/to-json-schema";
 import * as accessContracts from "../contracts/access";
 import * as contracts from "../contracts/api";
+import * as collaborationContracts from "../contracts/collaboration";
 import { SESSION_COOKIE } from "../auth/sessions";
 import { WebhookEnvelope } from "../whatsapp/webhook-schema";
 import { routes as registeredRoutes, tagDescriptions, type AuthKind, type ObjectSchema, type RouteDoc, type Schema } from "./registry";
@@ -39,6 +40,7 @@ export function namedSchemas(): Record<string, Schema> {
   };
   for (const [name, value] of Object.entries(contracts)) add(name, value);
   for (const [name, value] of Object.entries(accessContracts)) add(name, value);
+  for (const [name, value] of Object.entries(collaborationContracts)) add(name, value);
   add("WebhookEnvelope", WebhookEnvelope);
   return named;
 }

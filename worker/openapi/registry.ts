@@ -50,6 +50,7 @@ import {
 } from "../contracts/api";
 import type { Role } from "../env";
 import { WebhookEnvelope } from "../whatsapp/webhook-schema";
+import { collaborationRoutes, collaborationTagDescriptions, type CollaborationTag } from "./collaboration";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -77,7 +78,8 @@ export type Tag =
   | "Audit log"
   | "Settings"
   | "Webhooks"
-  | "Documentation";
+  | "Documentation"
+  | CollaborationTag;
 
 // Any valibot schema (sync), the way @valibot/to-json-schema takes it.
 export type Schema = v.GenericSchema;
@@ -668,6 +670,7 @@ export const routes: readonly RouteDoc[] = [
     auth: "none",
     responses: { 200: { description: "An HTML page rendering /api/openapi.json.", content: { mediaType: "text/html" } } },
   },
+  ...collaborationRoutes,
 ];
 
 export const tagDescriptions: Record<Tag, string> = {
@@ -685,4 +688,5 @@ export const tagDescriptions: Record<Tag, string> = {
   Settings: "Workspace-wide settings.",
   Webhooks: "Called by Meta, not by you.",
   Documentation: "This document.",
+  ...collaborationTagDescriptions,
 };

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { audit } from "../audit";
 import { CreateQuickReplyBody, QuickReplyListQuery, UpdateQuickReplyBody, type QuickReply } from "../contracts/collaboration";
+import { QUICK_REPLY_VARIABLES, unknownVariables } from "../contracts/quick-reply-render";
 import type { AppEnv, SessionUser } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
@@ -55,6 +56,15 @@ function assertMayChange(c: { var: AppEnv["Variables"] }, row: QuickReplyRow): v
   if (row.owner_id !== null) personOnly(c);
 }
 
+/** 400 for a variable Chorus cannot fill: a typo would otherwise reach the customer as "{{contct.name}}". */
+function assertKnownVariables(text: string | undefined): void {
+  const unknown = text === undefined ? [] : unknownVariables(text);
+  if (unknown.length > 0) {
+    const known = QUICK_REPLY_VARIABLES.map((name) => `{{${name}}}`).join(", ");
+    throw new ApiError(400, "invalid_request", `text: Unknown variable {{${unknown[0]}}}; use ${known}.`);
+  }
+}
+
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
@@ -80,6 +90,7 @@ export const quickReplyRoutes = new Hono<AppEnv>()
   })
   .post("/", validate("json", CreateQuickReplyBody), async (c) => {
     const body = c.req.valid("json");
+    assertKnownVariables(body.text);
     if (body.shared && !mayManageShared(c.var.user)) {
       throw new ApiError(403, "forbidden", "Only an Owner or a Manager may create shared quick replies.");
     }
@@ -107,6 +118,7 @@ export const quickReplyRoutes = new Hono<AppEnv>()
   .patch("/:id", validate("param", IdParam), validate("json", UpdateQuickReplyBody), async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
+    assertKnownVariables(body.text);
     const existing = await findVisible(c.env.DB, c.var.user, id);
     if (!existing) throw notFound();
     assertMayChange(c, existing);
