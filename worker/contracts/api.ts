@@ -130,6 +130,12 @@ export const ConversationListQuery = v.object({
   assignee: v.optional(v.pipe(v.string(), v.maxLength(64))),
   team: v.optional(v.pipe(v.string(), v.maxLength(64))),
   channel: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  /** A label id: threads carrying it. */
+  label: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  /** The 24-hour customer-service window: open or closed. */
+  window: v.optional(v.picklist(["open", "closed"])),
+  /** "true": threads with unread messages; "false": without. */
+  unread: v.optional(v.picklist(["true", "false"])),
   q: v.optional(v.pipe(v.string(), v.maxLength(200))),
   cursor: v.optional(v.pipe(v.string(), v.maxLength(200))),
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,3}$/, "limit is a number from 1 to 100"))),

@@ -15,6 +15,7 @@ import { SignInBody } from "../contracts/api";
 import type { AppEnv, Role } from "../env";
 import { ApiError } from "../errors";
 import { validate } from "../validation";
+import { offerWaitingConversations } from "../services/assignment-queue";
 
 interface UserRow {
   id: string;
@@ -70,6 +71,8 @@ export const sessionRoutes = new Hono<AppEnv>()
     )
       .bind(body.name ?? null, body.language !== undefined ? 1 : 0, body.language ?? null, body.availability ?? null, user.id)
       .run();
+    // Coming online: threads waiting for automatic assignment may go to this user now (never throws).
+    if (body.availability === "online") await offerWaitingConversations(c.env, { userId: user.id });
     const updated = {
       ...user,
       name: body.name ?? user.name,
