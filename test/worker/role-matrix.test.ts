@@ -60,6 +60,32 @@ async function freshInvitation(): Promise<{ id: string; token: string }> {
 
 const webhookBody = () => JSON.stringify(inbound({ text: "signed" }));
 
+async function freshLabel(): Promise<string> {
+  const id = `lbl_${crypto.randomUUID()}`;
+  await env.DB.prepare("INSERT INTO labels (id, name, color, created_at, updated_at) VALUES (?, ?, '#336699', ?, ?)").bind(id, `L ${id}`, Date.now(), Date.now()).run();
+  return id;
+}
+
+async function freshSharedQuickReply(): Promise<string> {
+  const id = `qr_${crypto.randomUUID()}`;
+  await env.DB.prepare("INSERT INTO quick_replies (id, owner_id, shortcut, text, created_at, updated_at) VALUES (?, NULL, ?, 'Shared', ?, ?)")
+    .bind(id, `m${crypto.randomUUID().slice(0, 8)}`, Date.now(), Date.now())
+    .run();
+  return id;
+}
+
+/** A view of another user: views are personal, so every signed-in caller gets 404. */
+async function someoneElsesView(): Promise<string> {
+  const holder = await createUser("agent");
+  const id = `view_${crypto.randomUUID()}`;
+  await env.DB.prepare("INSERT INTO saved_views (id, user_id, name, filters, created_at, updated_at) VALUES (?, ?, 'Theirs', '{}', ?, ?)")
+    .bind(id, holder.id, Date.now(), Date.now())
+    .run();
+  return id;
+}
+
+const notTheirs = (status: number): Record<Principal, number> => ({ anonymous: 401, agent: status, manager: status, owner: status, token: status });
+
 const matrix: Record<string, Row> = {
   // Setup and session
   "GET /api/setup": { req: () => ({ path: "/api/setup" }), expect: all(200) },
@@ -150,6 +176,40 @@ const matrix: Record<string, Row> = {
     },
     expect: all(200),
   },
+
+  // Labels (on an unassigned thread with no team: every agent may see it)
+  "GET /api/labels": { req: () => ({ path: "/api/labels" }), expect: signedInOnly(200) },
+  "POST /api/labels": { req: () => ({ path: "/api/labels", body: { name: `L ${crypto.randomUUID()}`, color: "#112233" } }), expect: managers(201) },
+  "PATCH /api/labels/{id}": { req: async () => ({ path: `/api/labels/${await freshLabel()}`, body: { color: "#445566" } }), expect: managers(200) },
+  "DELETE /api/labels/{id}": { req: async () => ({ path: `/api/labels/${await freshLabel()}` }), expect: managers(204) },
+  "GET /api/conversations/{id}/labels": { req: async () => ({ path: `/api/conversations/${await freshConversation()}/labels` }), expect: signedInOnly(200) },
+  "PUT /api/conversations/{id}/labels": {
+    req: async () => ({ path: `/api/conversations/${await freshConversation()}/labels`, body: { labelIds: [await freshLabel()] } }),
+    expect: signedInOnly(200),
+  },
+  "POST /api/conversations/{id}/labels": {
+    req: async () => ({ path: `/api/conversations/${await freshConversation()}/labels`, body: { labelId: await freshLabel() } }),
+    expect: signedInOnly(200),
+  },
+  "DELETE /api/conversations/{id}/labels/{labelId}": {
+    req: async () => ({ path: `/api/conversations/${await freshConversation()}/labels/${await freshLabel()}` }),
+    expect: signedInOnly(200),
+  },
+
+  // Quick replies (personal ones belong to a person; shared ones are managed by Owner and Manager)
+  "GET /api/quick-replies": { req: () => ({ path: "/api/quick-replies" }), expect: signedInOnly(200) },
+  "POST /api/quick-replies": { req: () => ({ path: "/api/quick-replies", body: { shortcut: `m${crypto.randomUUID().slice(0, 8)}`, text: "Hi {{contact.name}}" } }), expect: peopleOnly(201) },
+  "PATCH /api/quick-replies/{id}": { req: async () => ({ path: `/api/quick-replies/${await freshSharedQuickReply()}`, body: { text: "Changed" } }), expect: managers(200) },
+  "DELETE /api/quick-replies/{id}": { req: async () => ({ path: `/api/quick-replies/${await freshSharedQuickReply()}` }), expect: managers(204) },
+
+  // Notifications, saved views, search
+  "GET /api/notifications": { req: () => ({ path: "/api/notifications" }), expect: signedInOnly(200) },
+  "POST /api/notifications/read": { req: () => ({ path: "/api/notifications/read", body: { all: true } }), expect: signedInOnly(200) },
+  "GET /api/views": { req: () => ({ path: "/api/views" }), expect: signedInOnly(200) },
+  "POST /api/views": { req: () => ({ path: "/api/views", body: { name: "Mine", filters: { assignee: "me" } } }), expect: peopleOnly(201) },
+  "PATCH /api/views/{id}": { req: async () => ({ path: `/api/views/${await someoneElsesView()}`, body: { name: "Taken" } }), expect: notTheirs(404) },
+  "DELETE /api/views/{id}": { req: async () => ({ path: `/api/views/${await someoneElsesView()}` }), expect: notTheirs(404) },
+  "GET /api/search": { req: () => ({ path: "/api/search?q=matrix" }), expect: signedInOnly(200) },
 
   // Documentation
   "GET /api/openapi.json": { req: () => ({ path: "/api/openapi.json" }), expect: all(200) },
