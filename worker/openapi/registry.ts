@@ -51,6 +51,7 @@ import {
 import type { Role } from "../env";
 import { WebhookEnvelope } from "../whatsapp/webhook-schema";
 import { collaborationRoutes, collaborationTagDescriptions, type CollaborationTag } from "./collaboration";
+import { inboxRoutes, inboxTagDescriptions, type InboxTag } from "./inbox";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -79,7 +80,8 @@ export type Tag =
   | "Settings"
   | "Webhooks"
   | "Documentation"
-  | CollaborationTag;
+  | CollaborationTag
+  | InboxTag;
 
 // Any valibot schema (sync), the way @valibot/to-json-schema takes it.
 export type Schema = v.GenericSchema;
@@ -671,6 +673,7 @@ export const routes: readonly RouteDoc[] = [
     responses: { 200: { description: "An HTML page rendering /api/openapi.json.", content: { mediaType: "text/html" } } },
   },
   ...collaborationRoutes,
+  ...inboxRoutes,
 ];
 
 export const tagDescriptions: Record<Tag, string> = {
@@ -689,4 +692,5 @@ export const tagDescriptions: Record<Tag, string> = {
   Webhooks: "Called by Meta, not by you.",
   Documentation: "This document.",
   ...collaborationTagDescriptions,
+  ...inboxTagDescriptions,
 };
