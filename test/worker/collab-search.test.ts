@@ -7,7 +7,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
 import type { SearchHit } from "../../worker/contracts/collaboration";
-import { indexMessageText, searchConversationIds, searchTerms, snippet } from "../../worker/services/search-index";
+import { indexMessageText, searchConversationIds, searchTerms, snippet, threadMatchSql } from "../../worker/services/search-index";
+import { binder } from "../../worker/services/thread-visibility";
 import { writeSettings } from "../../worker/settings";
 import { useFakeGraph } from "./helpers/fake-graph";
 import { api, indexThread, newThread, reply, type Session } from "./helpers/collab-threads";
@@ -100,6 +101,18 @@ describe("GET /api/search", () => {
     // The service applies the same rule for the list's q.
     expect(await searchConversationIds(env.DB, "9912", { limit: 10, visibleTo: ben.user })).toEqual([]);
     expect(await searchConversationIds(env.DB, "9912", { limit: 10, visibleTo: anna.user })).toEqual([t.annas.id]);
+  });
+
+  it("gives the conversation list a condition to AND into its own query", async ({ expect }) => {
+    const binds: unknown[] = ["open"];
+    const condition = threadMatchSql("invoice 4471", binder(binds));
+    const { results } = await env.DB.prepare(
+      `SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.status = ?1 AND ${condition}`,
+    )
+      .bind(...binds)
+      .all<{ id: string }>();
+    expect(results.map((r) => r.id)).toEqual([t.invoice.id]);
+    expect(threadMatchSql("   ", binder([]))).toBeNull();
   });
 
   it("lets agents find every thread when the workspace lets them see all", async ({ expect }) => {

@@ -133,6 +133,16 @@ function matchSql(query: string, terms: string[], bind: Bind): MatchSql {
   return { thread: `(${messages} OR ${contact})`, contact };
 }
 
+/**
+ * For the conversation list's `q`: the condition that a thread matches `query` (its messages,
+ * notes or contact), over `c` (conversations) joined with `ct` (contacts), to AND into the list's
+ * own WHERE with its visibility, filters and paging. Null when the query has no words.
+ */
+export function threadMatchSql(query: string, bind: Bind): string | null {
+  const terms = searchTerms(query);
+  return terms.length === 0 ? null : matchSql(query.trim(), terms, bind).thread;
+}
+
 // ---- searching ---------------------------------------------------------------------------------
 
 export interface SearchOptions {
