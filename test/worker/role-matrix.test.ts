@@ -122,6 +122,29 @@ const matrix: Record<string, Row> = {
     req: async () => ({ path: `/api/conversations/${await freshConversation()}/messages`, body: { text: "Hello from the matrix" } }),
     expect: signedInOnly(201),
   },
+  "GET /api/conversations/counts": { req: () => ({ path: "/api/conversations/counts" }), expect: signedInOnly(200) },
+  "POST /api/conversations/{id}/assignment": {
+    // Assigning someone else is for Managers and Owners.
+    req: async () => ({ path: `/api/conversations/${await freshConversation()}/assignment`, body: { userId: (await createUser("agent")).id } }),
+    expect: managers(200),
+  },
+  "POST /api/conversations/{id}/claim": { req: async () => ({ path: `/api/conversations/${await freshConversation()}/claim` }), expect: signedInOnly(200) },
+  "POST /api/conversations/bulk-assignment": {
+    // Per-item rules: an agent gets 200 with a `forbidden` result for each conversation.
+    req: async () => ({
+      path: "/api/conversations/bulk-assignment",
+      body: { conversationIds: [await freshConversation()], userId: (await createUser("agent")).id },
+    }),
+    expect: signedInOnly(200),
+  },
+  "POST /api/conversations/{id}/status": {
+    req: async () => ({ path: `/api/conversations/${await freshConversation()}/status`, body: { status: "closed" } }),
+    expect: signedInOnly(200),
+  },
+  "POST /api/conversations/{id}/notes": {
+    req: async () => ({ path: `/api/conversations/${await freshConversation()}/notes`, body: { text: "A note from the matrix" } }),
+    expect: signedInOnly(201),
+  },
   "GET /api/templates": { req: () => ({ path: "/api/templates" }), expect: signedInOnly(200) },
   "GET /api/events": { req: () => ({ path: "/api/events", headers: { Upgrade: "websocket" } }), expect: signedInOnly(101) },
 
@@ -148,6 +171,21 @@ const matrix: Record<string, Row> = {
   "POST /api/teams": { req: () => ({ path: "/api/teams", body: { name: `T ${crypto.randomUUID()}` } }), expect: managers(201) },
   "PATCH /api/teams/{id}": { req: async () => ({ path: `/api/teams/${await freshTeam()}`, body: { name: `R ${crypto.randomUUID()}` } }), expect: managers(200) },
   "DELETE /api/teams/{id}": { req: async () => ({ path: `/api/teams/${await freshTeam()}` }), expect: managers(204) },
+
+  // Automatic assignment: teams are for Managers and Owners, channels for Owners
+  "GET /api/assignment-policies": { req: () => ({ path: "/api/assignment-policies" }), expect: managers(200) },
+  "PUT /api/assignment-policies/teams/{teamId}": {
+    req: async () => ({ path: `/api/assignment-policies/teams/${await freshTeam()}`, body: { strategy: "round_robin", capacity: 3 } }),
+    expect: managers(200),
+  },
+  "PUT /api/assignment-policies/channels/{channelId}": {
+    req: async () => {
+      await freshConversation();
+      const channel = await env.DB.prepare("SELECT id FROM channels ORDER BY created_at LIMIT 1").first<{ id: string }>();
+      return { path: `/api/assignment-policies/channels/${channel!.id}`, body: { strategy: "manual" } };
+    },
+    expect: ownerOnly(200),
+  },
 
   // API tokens, audit log, settings
   "GET /api/tokens": { req: () => ({ path: "/api/tokens" }), expect: ownerOnly(200) },
