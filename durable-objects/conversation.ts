@@ -16,6 +16,7 @@ import { offerWaitingConversations } from "../worker/services/assignment-queue";
 import { decideAssignment, type AssignmentDecision } from "../worker/services/auto-assign";
 import { callbackDataFor } from "../worker/services/conversation-id";
 import { writeConversationIndex } from "../worker/services/conversation-index";
+import { indexMessageTexts } from "../worker/services/search-index";
 import { decodeCursor, encodeCursor } from "../worker/services/cursor";
 import { explainMetaError, RETRIES_EXHAUSTED, type ErrorExplanation } from "../worker/whatsapp/error-sentences";
 import { buildSendPayload, DEFAULT_GRAPH_API_URL, GraphClient, type SendOutcome } from "../worker/whatsapp/graph-client";
@@ -82,7 +83,7 @@ const PENDING_STATUS_TTL_MS = 7 * 24 * HOUR;
 export const ASSIGN_RETRY_MS = 60_000;
 const ASSIGN_RETRY_MAX_MS = 15 * 60 * 1000;
 
-type TimerKind = "window" | "outbox" | "index_sync" | "snooze" | "assign";
+type TimerKind = "window" | "outbox" | "index_sync" | "snooze" | "assign" | "search";
 
 /** Statuses in which a thread needs (and counts toward the capacity of) an agent. */
 const ACTIVE_STATUSES: readonly ConversationStatus[] = ["open", "pending"];
@@ -215,6 +216,7 @@ export class ConversationDO extends DurableObject<Env> {
         now,
         now,
       );
+      if (input.text) this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?)", id);
       const payload = buildSendPayload(
         { waId: thread.wa_id, userId: thread.user_id },
         input.content,
@@ -435,6 +437,7 @@ export class ConversationDO extends DurableObject<Env> {
         now,
         now,
       );
+      this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?)", id);
       events.push(this.messageEvent("message.created", id, now));
     });
     await this.afterChange(events);
@@ -533,6 +536,9 @@ export class ConversationDO extends DurableObject<Env> {
         } else if (timer.kind === "assign") {
           this.clearTimer("assign", timer.key);
           assign = true;
+        } else if (timer.kind === "search") {
+          this.clearTimer("search", timer.key);
+          await this.flushSearch();
         } else {
           this.clearTimer(timer.kind, timer.key);
         }
@@ -618,6 +624,7 @@ export class ConversationDO extends DurableObject<Env> {
       now,
       now,
     );
+    if (message.text) this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?) ON CONFLICT DO NOTHING", id);
     // The window runs from the customer's message (Meta's timestamp), not from when it reached us.
     const windowEnd = message.timestamp + (message.fromAd ? AD_WINDOW_MS : WINDOW_MS);
     this.sql.exec(
@@ -852,9 +859,43 @@ export class ConversationDO extends DurableObject<Env> {
       ...events,
       { type: "conversation.updated", conversationId: thread.conversation_id, version: thread.version, conversation: toSummary(thread) },
     ]);
-    // While the thread waits for an agent, its index write carries the assignment decision.
-    if (thread.waiting_since !== null && !this.deciding) await this.decide();
-    else await this.syncIndex();
+    // While the thread waits for an agent, its index write carries the assignment decision. The
+    // search index gets new text at the same time (no added latency on the webhook's path).
+    await Promise.all([
+      thread.waiting_since !== null && !this.deciding ? this.decide() : this.syncIndex(),
+      this.flushSearch(),
+    ]);
+  }
+
+  /**
+   * Send the text of stored messages and notes to the D1 search index (worker/services/search-index.ts,
+   * idempotent per message). What fails stays pending and a 'search' timer retries it.
+   */
+  private async flushSearch(): Promise<void> {
+    const thread = this.thread();
+    if (!thread) return;
+    const pending = this.sql
+      .exec(
+        `SELECT m.id, m.text, m.timestamp FROM search_pending p JOIN messages m ON m.id = p.message_id
+         ORDER BY m.seq LIMIT 50`,
+      )
+      .toArray() as unknown as Array<{ id: string; text: string | null; timestamp: number }>;
+    if (pending.length === 0) return;
+    try {
+      await indexMessageTexts(
+        this.env.DB,
+        pending.map((m) => ({ conversationId: thread.conversation_id, messageId: m.id, text: m.text ?? "", createdAt: m.timestamp })),
+      );
+      this.sql.exec(
+        "DELETE FROM search_pending WHERE message_id IN (SELECT value FROM json_each(?))",
+        JSON.stringify(pending.map((m) => m.id)),
+      );
+      if (this.one("SELECT 1 AS x FROM search_pending LIMIT 1")) this.setTimer("search", "flush", Date.now());
+    } catch (err) {
+      console.error("search index write failed; retrying from the alarm", thread.conversation_id, err);
+      this.setTimer("search", "flush", Date.now() + 30_000);
+    }
+    this.rearm();
   }
 
   /**

@@ -96,6 +96,10 @@ const MIGRATIONS: string[] = [
   ALTER TABLE messages ADD COLUMN mentions TEXT;
   ALTER TABLE messages ADD COLUMN episode INTEGER;
   `,
+  // 3: messages and notes whose text still has to reach the D1 search index.
+  `
+  CREATE TABLE search_pending (message_id TEXT PRIMARY KEY);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
