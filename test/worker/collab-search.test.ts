@@ -64,7 +64,11 @@ describe("GET /api/search", () => {
     const found = await search(owner, "q=INVOI");
     expect(ids(found)).toEqual([t.annas.id, t.invoice.id, t.older.id]);
     const bob = found.results[1]!;
-    expect(bob.conversation).toMatchObject({ id: t.invoice.id, contact: { name: "Bob Stone", waId: t.invoice.waId } });
+    // The same summary as the conversation list's (team, episode, snooze included).
+    expect(bob.conversation).toMatchObject({ id: t.invoice.id, contact: { name: "Bob Stone", waId: t.invoice.waId }, teamId: null, teamName: null });
+    const listed = await api(owner, "GET", `/api/conversations/${t.invoice.id}`);
+    const { channel: _channel, lockHolder: _lock, ...summary } = (await listed.json()) as Record<string, unknown>;
+    expect(bob.conversation).toEqual(summary);
     const s = bob.snippets[0]!;
     expect(s.highlights.map((h) => s.text.slice(h.start, h.end))).toEqual(["invoi", "invoi"]);
     expect(s.createdAt).toEqual(expect.any(Number));

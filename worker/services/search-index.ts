@@ -8,8 +8,8 @@
  * text. It is idempotent per message id (a replay rewrites nothing), so the DO may call it again
  * after a crash or from a catch-up pass without harm.
  */
-import type { ConversationSummary } from "../contracts/api";
 import type { SearchHit, SearchSnippet } from "../contracts/collaboration";
+import { SUMMARY_COLUMNS, SUMMARY_JOINS, toSummary, type SummaryRow } from "./conversation-queries";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { threadFilterSql, type ThreadFilters } from "./thread-filters";
 import { binder, visibleToSql, type Bind, type Viewer } from "./thread-visibility";
@@ -180,42 +180,8 @@ export async function searchConversationIds(db: D1Database, query: string, optio
   return results.map((r) => r.id);
 }
 
-interface SummaryRow {
-  id: string;
-  channel_id: string;
-  contact_id: string;
-  status: ConversationSummary["status"];
-  assignee_id: string | null;
-  assignee_name: string | null;
-  last_message_at: number | null;
-  last_message_preview: string | null;
-  last_message_direction: "in" | "out" | null;
-  unread_count: number;
-  window_ends_at: number | null;
-  version: number;
-  contact_name: string | null;
-  wa_id: string | null;
-  user_id: string | null;
-  username: string | null;
-  contact_matched: number;
-}
-
-function toSummary(row: SummaryRow): ConversationSummary {
-  return {
-    id: row.id,
-    channelId: row.channel_id,
-    contact: { id: row.contact_id, name: row.contact_name, waId: row.wa_id, userId: row.user_id, username: row.username },
-    status: row.status,
-    assigneeId: row.assignee_id,
-    assigneeName: row.assignee_id ? row.assignee_name : null,
-    lastMessageAt: row.last_message_at,
-    lastMessagePreview: row.last_message_preview,
-    lastMessageDirection: row.last_message_direction,
-    unreadCount: row.unread_count,
-    windowEndsAt: row.window_ends_at,
-    version: row.version,
-  };
-}
+/** A list row (the conversation list's columns, so a hit reads exactly like the list) and whether the contact matched. */
+type HitRow = SummaryRow & { contact_matched: number };
 
 export type SearchResult =
   | { ok: true; results: SearchHit[]; nextCursor: string | null }
@@ -246,19 +212,15 @@ export async function searchThreads(
   }
   const { results: rows } = await db
     .prepare(
-      `SELECT c.id, c.channel_id, c.contact_id, c.status, c.assignee_id, u.name AS assignee_name,
-         c.last_message_at, c.last_message_preview, c.last_message_direction, c.unread_count, c.window_ends_at, c.version,
-         ct.name AS contact_name, ct.wa_id, ct.user_id, ct.username,
-         CASE WHEN ${match.contact} THEN 1 ELSE 0 END AS contact_matched
+      `SELECT ${SUMMARY_COLUMNS}, CASE WHEN ${match.contact} THEN 1 ELSE 0 END AS contact_matched
        FROM conversations c
-       JOIN contacts ct ON ct.id = c.contact_id
-       LEFT JOIN users u ON u.id = c.assignee_id
+       ${SUMMARY_JOINS}
        WHERE ${where.join(" AND ")}
        ORDER BY c.last_message_at DESC, c.id DESC
        LIMIT ${bind(options.limit + 1)}`,
     )
     .bind(...binds)
-    .all<SummaryRow>();
+    .all<HitRow>();
   const page = rows.slice(0, options.limit);
   const snippets = await snippetsFor(db, page.map((r) => r.id), terms);
   const last = page[page.length - 1];
