@@ -16,6 +16,8 @@ export interface DevServer {
   verifyToken: string;
   /** The local state (D1, Durable Objects) this server persists to. */
   stateDir: string;
+  /** What wrangler dev printed so far (for a failing test's message). */
+  output(): string;
   stop(): Promise<void>;
   /**
    * Kill wrangler dev at once (SIGKILL, no shutdown) and keep the state directory, as a crash
@@ -124,6 +126,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     appSecret,
     verifyToken,
     stateDir,
+    output: () => output,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
