@@ -185,6 +185,20 @@ describe("when nobody is available", () => {
   });
 });
 
+describe("a new episode", () => {
+  it("of an unassigned thread is offered to automatic assignment again", async ({ expect }) => {
+    const { number, agents } = await setup({ strategy: "round_robin", agents: 1 });
+    const agent = agents[0]!;
+    const { id, from } = await customerWrites({ phoneNumberId: number });
+    expect(await assigneeOf(id)).toBe(agent.user.id);
+    await expectStatus(await call(agent, "POST", `/api/conversations/${id}/assignment`, {}), 200);
+    await expectStatus(await call(agent, "POST", `/api/conversations/${id}/status`, { status: "closed" }), 200);
+    expect(await assigneeOf(id)).toBeNull();
+    await customerWrites({ from, phoneNumberId: number, at: Date.now() + 1000 });
+    expect(await indexRow(id)).toMatchObject({ episode: 2, status: "open", assignee_id: agent.user.id });
+  });
+});
+
 describe("manual (no policy, or strategy manual)", () => {
   it("leaves new threads unassigned and not waiting, in the channel's default team's queue", async ({ expect }) => {
     const { number, team, agents } = await setup({ strategy: "manual" });
