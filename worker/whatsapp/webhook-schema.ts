@@ -16,6 +16,19 @@ const UnixSeconds = v.pipe(
 
 const NonEmpty = v.pipe(v.string(), v.minLength(1));
 
+/** A UTF-16 surrogate without its pair: JSON can escape one ("\ud800"), Unicode text cannot hold it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A customer identifier (wa_id, user_id). D1 stores a lone surrogate as U+FFFD, so such an id
+ * would never match itself again and its second message failed with a 500 (found by the fault
+ * suite's malformed-webhook generator, issue 7). Meta never sends one: refuse it as malformed.
+ */
+const CustomerId = v.pipe(
+  v.string(),
+  v.check((value) => !LONE_SURROGATE.test(value), "identifier is not valid Unicode"),
+);
+
 export const WebhookError = v.looseObject({
   code: v.optional(v.number()),
   title: v.optional(v.string()),
@@ -26,9 +39,9 @@ export const WebhookError = v.looseObject({
 export type WebhookError = v.InferOutput<typeof WebhookError>;
 
 export const WebhookContact = v.looseObject({
-  wa_id: v.optional(v.string()),
-  user_id: v.optional(v.string()),
-  parent_user_id: v.optional(v.string()),
+  wa_id: v.optional(CustomerId),
+  user_id: v.optional(CustomerId),
+  parent_user_id: v.optional(CustomerId),
   profile: v.optional(v.looseObject({ name: v.optional(v.string()), username: v.optional(v.string()) })),
 });
 export type WebhookContact = v.InferOutput<typeof WebhookContact>;
@@ -39,10 +52,10 @@ export const WebhookMessage = v.looseObject({
   /** Absent on a few system shapes; the normaliser treats a missing type as "unsupported". */
   type: v.optional(v.string()),
   /** Sender's phone (wa_id); omitted for a customer who hides their number behind a username. */
-  from: v.optional(v.string()),
+  from: v.optional(CustomerId),
   /** Sender's business-scoped user id (2026). */
-  from_user_id: v.optional(v.string()),
-  from_parent_user_id: v.optional(v.string()),
+  from_user_id: v.optional(CustomerId),
+  from_parent_user_id: v.optional(CustomerId),
   context: v.optional(v.looseObject({ id: v.optional(v.string()), from: v.optional(v.string()) })),
   referral: v.optional(v.looseObject({})),
   errors: v.optional(v.array(WebhookError)),
@@ -53,8 +66,8 @@ export const WebhookStatus = v.looseObject({
   id: NonEmpty,
   status: NonEmpty,
   timestamp: UnixSeconds,
-  recipient_id: v.optional(v.string()),
-  recipient_user_id: v.optional(v.string()),
+  recipient_id: v.optional(CustomerId),
+  recipient_user_id: v.optional(CustomerId),
   biz_opaque_callback_data: v.optional(v.string()),
   errors: v.optional(v.array(WebhookError)),
 });
