@@ -16,6 +16,7 @@ mkdirSync(resultsDir, { recursive: true });
 
 const suites = [
   { name: "worker", config: "vitest.config.ts" },
+  { name: "web", config: "web/vitest.config.ts" },
   { name: "node", config: "vitest.node.config.ts" },
 ];
 const only = process.argv[2];
