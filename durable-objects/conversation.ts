@@ -17,6 +17,7 @@ import { decideAssignment, type AssignmentDecision } from "../worker/services/au
 import { callbackDataFor } from "../worker/services/conversation-id";
 import { writeConversationIndex } from "../worker/services/conversation-index";
 import { indexMessageTexts } from "../worker/services/search-index";
+import { notify, type NotifyInput } from "../worker/services/notifications";
 import { decodeCursor, encodeCursor } from "../worker/services/cursor";
 import { explainMetaError, RETRIES_EXHAUSTED, type ErrorExplanation } from "../worker/whatsapp/error-sentences";
 import { buildSendPayload, DEFAULT_GRAPH_API_URL, GraphClient, type SendOutcome } from "../worker/whatsapp/graph-client";
@@ -123,6 +124,7 @@ export class ConversationDO extends DurableObject<Env> {
     const now = Date.now();
     const result: IngestResult = { stored: 0, duplicates: 0, statusesApplied: 0, statusesPending: 0, skipped: 0 };
     const events: LiveEvent[] = [];
+    const holderBefore = this.thread()?.assignee_id ?? null;
     this.ctx.storage.transactionSync(() => {
       if (input.identity) this.saveIdentity(input.identity, now);
       const known = this.thread() !== null;
@@ -136,6 +138,16 @@ export class ConversationDO extends DurableObject<Env> {
     // A new thread (or episode) waiting for an agent: the assignment decision rides on the index
     // write that follows every change (one D1 round trip either way), see decide().
     if (events.length) await this.afterChange(events);
+    // The holder hears of new messages (one who got the thread just now was told "assigned").
+    const thread = this.thread();
+    if (result.stored > 0 && thread?.assignee_id && thread.assignee_id === holderBefore) {
+      this.notifyLater({
+        userId: thread.assignee_id,
+        kind: "new_message",
+        conversationId: thread.conversation_id,
+        preview: thread.last_message_preview ?? "",
+      });
+    }
     return result;
   }
 
@@ -343,6 +355,9 @@ export class ConversationDO extends DurableObject<Env> {
     this.rearm();
     await this.afterChange(events);
     if (holder && assigneeChanges) this.slotFreed(holder.id);
+    if (target && assigneeChanges && target.id !== actor.id) {
+      this.notifyLater({ userId: target.id, kind: "assigned", conversationId: thread.conversation_id, actor, preview: thread.last_message_preview ?? "" });
+    }
     return {
       ok: true,
       conversation: toSummary(this.thread()!),
@@ -957,6 +972,15 @@ export class ConversationDO extends DurableObject<Env> {
         { type: "conversation.updated", conversationId: current.conversation_id, version: this.thread()!.version, conversation: toSummary(this.thread()!) },
       ]);
       await this.syncIndex();
+      if (decision.assigneeId) {
+        this.notifyLater({
+          userId: decision.assigneeId,
+          kind: "assigned",
+          conversationId: current.conversation_id,
+          actor: null,
+          preview: current.last_message_preview ?? "",
+        });
+      }
     } else if (!stillWaiting && decision.assigneeId && decision.assigneeId !== current.assignee_id) {
       // Someone took the thread (or it closed) while the decision ran: overwrite its reservation.
       this.bump(now);
@@ -1069,6 +1093,11 @@ export class ConversationDO extends DurableObject<Env> {
     this.setMeta("assign_attempts", String(attempts + 1));
     this.setTimer("assign", "offer", Date.now() + Math.min(ASSIGN_RETRY_MS * 2 ** attempts, ASSIGN_RETRY_MAX_MS));
     this.rearm();
+  }
+
+  /** A notification-centre entry (worker/services/notifications.ts), after the answer: it never throws nor delays. */
+  private notifyLater(input: NotifyInput): void {
+    this.ctx.waitUntil(notify(this.env, input));
   }
 
   /** `userId` holds one thread fewer: offer them the threads waiting for an agent (in the background). */

@@ -234,6 +234,33 @@ describe("POST /api/conversations/bulk-assignment", () => {
   });
 });
 
+describe("the notification centre", () => {
+  it("tells the assignee (not the one who took it themselves), then about new messages; opening the thread reads them", async ({ expect }) => {
+    const manager = await signedIn("manager");
+    const anna = await signedIn("agent");
+    const { id, from } = await customerWrites({ text: "Where is my parcel?" });
+    const kinds = async (userId: string) =>
+      (
+        await env.DB.prepare("SELECT kind, actor_id, read_at FROM notifications WHERE user_id = ? AND conversation_id = ? ORDER BY created_at, id")
+          .bind(userId, id)
+          .all<{ kind: string; actor_id: string | null; read_at: number | null }>()
+      ).results;
+
+    await expectStatus(await assign(manager, id, { userId: anna.user.id }), 200);
+    await expect.poll(() => kinds(anna.user.id)).toEqual([{ kind: "assigned", actor_id: manager.user.id, read_at: null }]);
+    await customerWrites({ from, text: "Hello?" });
+    await expect.poll(async () => (await kinds(anna.user.id)).map((n) => n.kind)).toEqual(["assigned", "new_message"]);
+
+    await expectStatus(await call(anna, "POST", `/api/conversations/${id}/read`), 200);
+    expect((await kinds(anna.user.id)).every((n) => n.read_at !== null)).toBe(true);
+    // Taking a thread yourself notifies nobody.
+    const other = await customerWrites();
+    await expectStatus(await call(anna, "POST", `/api/conversations/${other.id}/claim`), 200);
+    const mine = await env.DB.prepare("SELECT count(*) AS n FROM notifications WHERE conversation_id = ?").bind(other.id).first<{ n: number }>();
+    expect(mine!.n).toBe(0);
+  });
+});
+
 describe("deactivating a user", () => {
   it("puts their threads back in the queue, recorded in each thread", async ({ expect }) => {
     const manager = await signedIn("manager");

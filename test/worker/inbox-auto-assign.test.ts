@@ -82,6 +82,12 @@ describe("round robin", () => {
       { kind: "auto_assigned", actor: null, assignee: { id: who.user.id, name: who.user.name }, team: { id: team.id, name: team.name } },
     ]);
     expect((await indexRow(ids[0]!))!.waiting_since).toBeNull();
+    // The assignee hears of it in the notification centre (from nobody: Chorus did it).
+    await expect
+      .poll(() =>
+        env.DB.prepare("SELECT kind, actor_id FROM notifications WHERE user_id = ? AND conversation_id = ?").bind(who.user.id, ids[0]).all(),
+      )
+      .toMatchObject({ results: [{ kind: "assigned", actor_id: null }] });
   });
 
   it("never picks members who are away, offline or deactivated, nor anyone outside the team", async ({ expect }) => {

@@ -34,7 +34,7 @@ import {
   listConversations,
   type ConversationAccess,
 } from "../services/conversation-queries";
-import { notifyMentions, parseMentions } from "../services/notifications";
+import { markConversationNotificationsRead, notifyMentions, parseMentions } from "../services/notifications";
 import { findTemplate, placeholderCount, renderTemplate } from "../services/templates";
 import { validate } from "../validation";
 import type { OutboundContent } from "../whatsapp/graph-client";
@@ -262,6 +262,8 @@ conversationRoutes.post("/:id/read", validate("param", IdParam), async (c) => {
   const { id } = c.req.valid("param");
   await access(c, id);
   await c.env.CONVERSATION.getByName(id).markRead();
+  // Opening the thread also reads its notifications (never throws).
+  await markConversationNotificationsRead(c.env, c.var.user.id, id);
   // markRead has written the index row before answering: read it back with channel and lock holder.
   const detail = await getConversationDetail(c.env.DB, c.var.user, id);
   if (!detail) throw notFound();
