@@ -18,20 +18,26 @@ const suites = [
   { name: "worker", config: "vitest.config.ts" },
   { name: "web", config: "web/vitest.config.ts" },
   { name: "node", config: "vitest.node.config.ts" },
+  // Issue 7's fault harness against wrangler dev (docs/reliability.md). It reuses the node suite's
+  // web build when that suite ran first in this same run.
+  { name: "faults", config: "vitest.faults.config.ts" },
 ];
 const only = process.argv[2];
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 
 let passed = 0;
 let failed = 0;
+let built = false;
 for (const suite of suites) {
   if (only && only !== suite.name) continue;
+  const suiteEnv = suite.name === "faults" && built ? { ...env, CHORUS_SKIP_BUILD: "1" } : env;
+  if (suite.name === "node") built = true;
   const outputFile = path.join(resultsDir, `${suite.name}.json`);
   console.log(`\n── ${suite.name} tests (${suite.config}) ──`);
   const run = spawnSync(
     "npx",
     ["vitest", "run", "--config", suite.config, "--reporter=default", "--reporter=json", `--outputFile.json=${outputFile}`],
-    { cwd: root, env, stdio: "inherit" },
+    { cwd: root, env: suiteEnv, stdio: "inherit" },
   );
   let report;
   try {
