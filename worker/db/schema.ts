@@ -109,6 +109,8 @@ export const conversations = sqliteTable(
     index("conversations_assignee_activity_idx").on(t.assigneeId, t.lastMessageAt, t.id),
     index("conversations_team_activity_idx").on(t.teamId, t.lastMessageAt, t.id),
     index("conversations_waiting_idx").on(t.waitingSince).where(sql`${t.waitingSince} IS NOT NULL`),
+    // An agent's load (open + pending threads) for automatic assignment, without reading their closed ones.
+    index("conversations_assignee_status_idx").on(t.assigneeId, t.status),
   ],
 );
 

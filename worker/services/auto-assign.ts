@@ -54,7 +54,8 @@ const CONTEXT = `
     SELECT u.id,
       (SELECT count(*) FROM conversations o WHERE o.assignee_id = u.id AND o.status IN ('open', 'pending')) AS load
     FROM users u, row
-    WHERE u.active = 1 AND u.availability = 'online'
+    WHERE EXISTS (SELECT 1 FROM policy WHERE strategy <> 'manual')
+      AND u.active = 1 AND u.availability = 'online'
       AND (row.team_id IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = row.team_id AND m.user_id = u.id))),
   pick AS (
     SELECT cand.id FROM candidates cand, policy

@@ -1,0 +1,1 @@
+CREATE INDEX `conversations_assignee_status_idx` ON `conversations` (`assignee_id`,`status`);
