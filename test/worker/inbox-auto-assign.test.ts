@@ -8,7 +8,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { toIndexRow, type ThreadRow } from "../../durable-objects/conversation/rows";
 import type { ConversationSummary } from "../../worker/contracts/api";
+import { decideAssignment } from "../../worker/services/auto-assign";
 import { useFakeGraph } from "./helpers/fake-graph";
 import {
   activities,
@@ -188,6 +190,39 @@ describe("when nobody is available", () => {
     expect(await assigneeOf(id)).toBe(agents[0]!.user.id);
     const timers = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT kind FROM timers WHERE kind = 'assign'").toArray());
     expect(timers).toEqual([]);
+  });
+});
+
+describe("a decision whose answer was lost", () => {
+  it("is adopted as it was made when the thread retries (the reserved agent, not a second pick)", async ({ expect }) => {
+    const { number, agents } = await setup({ strategy: "round_robin", online: [false, false] });
+    const { id } = await customerWrites({ phoneNumberId: number });
+    const stub = env.CONVERSATION.getByName(id);
+    await env.DB.prepare("UPDATE users SET availability = 'online' WHERE id IN (?, ?)").bind(agents[0]!.user.id, agents[1]!.user.id).run();
+    // The DO's decision reaches D1 (it reserves an agent and moves the cursor) but the DO dies
+    // before it hears the answer.
+    const thread = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT * FROM thread").one() as unknown as ThreadRow);
+    const lost = await decideAssignment(env.DB, toIndexRow(thread));
+    expect(lost.assigneeId).not.toBeNull();
+    expect((await summary(id)).assigneeId).toBeNull();
+    // The retry finds the reservation and adopts it; a fresh round-robin pick would be the other agent.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await summary(id)).assigneeId).toBe(lost.assigneeId);
+    expect(await assigneeOf(id)).toBe(lost.assigneeId);
+    expect((await activities(id)).filter((a) => a.kind === "auto_assigned")).toHaveLength(1);
+  });
+});
+
+describe("put in a team's queue", () => {
+  it("by a Manager, the thread is assigned by the team's policy", async ({ expect }) => {
+    const { agents, team, manager } = await setup({ strategy: "round_robin", agents: 1 });
+    const { id } = await customerWrites();
+    const res = await expectStatus<{ conversation: ConversationSummary }>(
+      await call(manager, "POST", `/api/conversations/${id}/assignment`, { teamId: team.id }),
+      200,
+    );
+    expect(res.conversation).toMatchObject({ teamId: team.id, assigneeId: agents[0]!.user.id });
+    expect((await activities(id)).map((a) => a.kind)).toEqual(["assigned", "auto_assigned"]);
   });
 });
 
