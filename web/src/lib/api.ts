@@ -64,7 +64,7 @@ interface RequestOptions {
   signal?: AbortSignal;
 }
 
-async function request<T>(method: "GET" | "POST" | "DELETE", path: string, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<T> {
   const url = new URL(path, location.origin);
   for (const [key, value] of Object.entries(options.query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, String(value));
@@ -73,7 +73,7 @@ async function request<T>(method: "GET" | "POST" | "DELETE", path: string, optio
   // Writes always declare JSON: the server refuses cross-site writes, and a JSON content type
   // cannot be sent by a plain HTML form from another site.
   if (method !== "GET") headers["Content-Type"] = "application/json";
-  const body = method === "POST" ? JSON.stringify(options.body ?? {}) : undefined;
+  const body = method === "POST" || method === "PATCH" ? JSON.stringify(options.body ?? {}) : undefined;
 
   let response: Response;
   try {

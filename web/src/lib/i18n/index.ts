@@ -9,6 +9,8 @@
 import { addMessages, init, locale } from "svelte-i18n";
 import en from "./en";
 import ja from "./ja";
+import settingsEn from "./settings.en";
+import settingsJa from "./settings.ja";
 
 export { _, locale } from "svelte-i18n";
 
@@ -19,6 +21,9 @@ const STORAGE_KEY = "chorus.language";
 
 addMessages("en", en);
 addMessages("ja", ja);
+// More dictionaries per feature: addMessages deep-merges them into the same locale.
+addMessages("en", settingsEn);
+addMessages("ja", settingsJa);
 
 /** Anything `$_` accepts as a value. */
 export type MessageValues = Record<string, string | number | Date | null | undefined>;

@@ -1,0 +1,62 @@
+/** Audit-log helpers: the actions the server records (worker/audit.ts) and a short view of details. */
+
+export const AUDIT_ACTIONS = [
+  "session.sign_in",
+  "session.sign_in_failed",
+  "session.sign_out",
+  "setup.owner_created",
+  "invitation.created",
+  "invitation.revoked",
+  "invitation.accepted",
+  "user.role_changed",
+  "user.deactivated",
+  "user.reactivated",
+  "user.password_reset_issued",
+  "user.password_reset_used",
+  "user.password_changed",
+  "team.created",
+  "team.renamed",
+  "team.deleted",
+  "team.members_changed",
+  "token.created",
+  "token.revoked",
+  "conversation.reassigned",
+  "settings.changed",
+  "export.created",
+  "label.created",
+  "label.updated",
+  "label.deleted",
+  "quick_reply.created",
+  "quick_reply.updated",
+  "quick_reply.deleted",
+] as const;
+
+export type KnownAuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export function isKnownAuditAction(action: string): action is KnownAuditAction {
+  return (AUDIT_ACTIONS as readonly string[]).includes(action);
+}
+
+/** The i18n key naming an action; actions added to the server later show their code instead. */
+export function auditActionKey(action: string): string | null {
+  return isKnownAuditAction(action) ? `settings.auditActions.${action}` : null;
+}
+
+function valueText(value: unknown): string {
+  if (value === null || value === undefined) return "—";
+  if (Array.isArray(value)) return value.length ? value.map(valueText).join(", ") : "—";
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+/**
+ * Details as short "key: value" pairs for the table, e.g. `from: agent · to: manager`. Shown as
+ * text (never markup). Long values are cut so one entry can't stretch the table.
+ */
+export function auditDetailsText(details: Record<string, unknown> | null, max = 160): string {
+  if (!details) return "";
+  const text = Object.entries(details)
+    .map(([key, value]) => `${key}: ${valueText(value)}`)
+    .join(" · ");
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
