@@ -47,8 +47,36 @@ export const channels = sqliteTable(
     wabaId: text("waba_id"),
     createdAt: integer("created_at").notNull(),
     lastWebhookAt: integer("last_webhook_at"),
+    /**
+     * This number's own Graph API access token, AES-GCM encrypted with the CHANNEL_TOKEN_KEY
+     * secret ("v1.<iv>.<ciphertext>", base64url); null: the workspace's WHATSAPP_ACCESS_TOKEN.
+     */
+    accessTokenEncrypted: text("access_token_encrypted"),
+    /** Sending rate of this number (messages per second; Meta's default throughput is 80). */
+    messagesPerSecond: integer("messages_per_second"),
+    /** Health: the last error Meta reported for this number (webhook `errors`, failed sends). */
+    lastErrorAt: integer("last_error_at"),
+    lastErrorCode: integer("last_error_code"),
+    lastErrorTitle: text("last_error_title"),
+    updatedAt: integer("updated_at"),
   },
   (t) => [uniqueIndex("channels_phone_number_id_unique").on(t.phoneNumberId)],
+);
+
+/** Errors Meta reported for a number (value-level webhook `errors`), newest first; Owners read them. */
+export const channelErrors = sqliteTable(
+  "channel_errors",
+  {
+    id: text("id").primaryKey(),
+    channelId: text("channel_id").notNull(),
+    at: integer("at").notNull(),
+    code: integer("code").notNull(),
+    title: text("title").notNull(),
+    details: text("details"),
+    /** Where it came from: "webhook" (value-level errors), "media", "template_sync". */
+    source: text("source").notNull(),
+  },
+  (t) => [index("channel_errors_channel_at_idx").on(t.channelId, t.at)],
 );
 
 export const contacts = sqliteTable(
@@ -149,6 +177,13 @@ export const templates = sqliteTable(
     body: text("body").notNull(),
     status: text("status").notNull().default("APPROVED"),
     updatedAt: integer("updated_at").notNull().default(sql`0`),
+    /** Meta's template id and account (set by template sync, issue 5). */
+    metaId: text("meta_id"),
+    wabaId: text("waba_id"),
+    /** Why Meta rejected, paused or disabled it (REJECTED: e.g. INVALID_FORMAT). */
+    statusReason: text("status_reason"),
+    /** Meta's components (header, body, footer, buttons) as JSON, for previews. */
+    components: text("components"),
   },
   (t) => [uniqueIndex("templates_name_language_unique").on(t.name, t.language)],
 );
