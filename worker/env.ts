@@ -18,6 +18,11 @@ export interface Env {
   WHATSAPP_ACCESS_TOKEN?: string;
   /** Graph API base URL, e.g. https://graph.facebook.com/v24.0 or http://localhost:8787/simulator/graph */
   GRAPH_API_URL?: string;
+  /**
+   * Secret that encrypts each channel's own access token at rest (AES-GCM; issue 5). Any long random
+   * string; `npm start` writes one to .dev.vars. Without it, per-channel tokens cannot be saved.
+   */
+  CHANNEL_TOKEN_KEY?: string;
   /** "on" enables /simulator (npm start only). */
   SIMULATOR?: string;
   /** "on" lets `npm run bench` ask for Server-Timing and D1 query counts (worker/bench-metrics.ts); never set in wrangler.toml. */
