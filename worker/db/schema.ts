@@ -396,3 +396,6 @@ export const messageSearch = sqliteTable(
     index("message_search_conversation_idx").on(t.conversationId, t.createdAt),
   ],
 );
+
+// ---- reports (issue 6): facts, rollups, business hours — in their own module -------------------
+export * from "./reports-schema";
