@@ -1022,8 +1022,8 @@ export class ConversationDO extends DurableObject<Env> {
   private publish(events: LiveEvent[]): void {
     this.publishChain = this.publishChain.then(async () => {
       try {
-        const hub = this.env.HUB.getByName("workspace");
-        for (const event of events) await hub.publish(event);
+        // One call for the whole change: the Hub applies them in order.
+        await this.env.HUB.getByName("workspace").publishMany(events);
       } catch (err) {
         console.warn("live event publish failed", err);
       }

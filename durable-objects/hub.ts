@@ -11,7 +11,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env, Role } from "../worker/env";
-import type { LiveEvent } from "../worker/contracts/events";
+import { PRESENCE_TTL_MS, type LiveEvent, type PresenceEvent, type PresenceState, type ThreadAccess } from "../worker/contracts/events";
 import type { CollaborationEvent } from "../worker/contracts/collaboration";
 
 /** One hub per workspace (design.md): `env.HUB.getByName(WORKSPACE_HUB)`. Shard by team here if it ever gets hot. */
@@ -26,6 +26,12 @@ export const HUB_IDENTITY_HEADERS = {
   userId: "X-Chorus-Hub-User",
   role: "X-Chorus-Hub-Role",
   sessionId: "X-Chorus-Hub-Session",
+  /** The user's display name (shown in presence). */
+  name: "X-Chorus-Hub-Name",
+  /** JSON array of the user's team ids (agents' visibility). */
+  teamIds: "X-Chorus-Hub-Teams",
+  /** "1" when the workspace lets agents see every thread. */
+  seesAll: "X-Chorus-Hub-Sees-All",
 } as const;
 
 /** Close codes the browser can act on (4000–4999 are for applications, RFC 6455 §7.4.2). */
@@ -46,6 +52,13 @@ export interface SocketAttachment {
   role: Role;
   /** The browser session the socket was opened with; null for an API-token client (no session). */
   sessionId: string | null;
+  name: string;
+  /** The user's teams when the socket opened; a membership change closes the socket so it reopens fresh. */
+  teamIds: string[];
+  /** The workspace setting "agents see all conversations" when the socket opened (a change closes agents' sockets). */
+  seesAll: boolean;
+  /** Where this socket's person is and what they do there (refreshed by the browser; expires). */
+  presence?: { conversationId: string; state: PresenceState; at: number } | null;
 }
 
 const ROLES: readonly Role[] = ["owner", "manager", "agent"];
@@ -53,17 +66,51 @@ const sessionTag = (sessionId: string) => `session:${sessionId}`;
 const roleTag = (role: Role) => `role:${role}`;
 
 /**
- * Whether this socket may be sent this event.
- *
- * Every signed-in user receives every event for now. Issue 3 ("Team and access") replaces this
- * with the role rules of design.md — an agent's socket must never carry a thread that agent may not
- * open — so every send goes through this one function.
+ * Whether a person may open a thread with this holder and team (design.md role table; the same
+ * rule as the conversation routes' `visibleToSql`): Owners and Managers see every thread; an Agent
+ * sees threads assigned to them and unassigned threads of their teams or of no team — or every
+ * thread when the workspace says so.
  */
-export function mayReceive(_attachment: SocketAttachment, _event: LiveEvent): boolean {
-  return true;
+export function maySee(attachment: SocketAttachment, access: ThreadAccess): boolean {
+  if (attachment.role !== "agent" || attachment.seesAll) return true;
+  if (access.assigneeId !== null) return access.assigneeId === attachment.userId;
+  return access.teamId === null || attachment.teamIds.includes(access.teamId);
+}
+
+/** The holder and team of the thread an event is about, or null when the event is not about a thread. */
+export function accessOf(event: LiveEvent): ThreadAccess | null | undefined {
+  switch (event.type) {
+    case "hello":
+      return null;
+    case "conversation.updated":
+      return { assigneeId: event.conversation.assigneeId, teamId: event.conversation.teamId ?? null };
+    default:
+      // undefined: a thread event that does not say who may see it — only Owners and Managers get it.
+      return event.access;
+  }
+}
+
+/**
+ * Whether this socket may be sent this event: an agent's socket never carries a thread that agent
+ * may not open (issue 3). `previous` is the thread's access before this change, so the agent who
+ * just lost a thread still hears that it left their list.
+ */
+export function mayReceive(attachment: SocketAttachment, event: LiveEvent, previous?: ThreadAccess): boolean {
+  const access = accessOf(event);
+  if (access === null) return true;
+  if (attachment.role !== "agent" || attachment.seesAll) return true;
+  if (access === undefined) return false;
+  return maySee(attachment, access) || (previous !== undefined && maySee(attachment, previous));
 }
 
 export class HubDO extends DurableObject<Env> {
+  /**
+   * The last known holder and team of each thread an event went out for. In memory only: after the
+   * hub wakes from hibernation it is empty and the "lost a thread" notice is skipped once — the
+   * browser's list still corrects itself at its next refetch (every reconnect).
+   */
+  private lastAccess = new Map<string, ThreadAccess>();
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Stored by the runtime with the object, so it also holds while the hub hibernates.
@@ -94,15 +141,29 @@ export class HubDO extends DurableObject<Env> {
   /** Push one event to every connected socket that may see it; the event is encoded once. */
   async publish(event: LiveEvent): Promise<void> {
     const payload = JSON.stringify(event);
+    const conversationId = "conversationId" in event ? event.conversationId : null;
+    const previous = conversationId ? this.lastAccess.get(conversationId) : undefined;
     for (const ws of this.ctx.getWebSockets()) {
       const attachment = attachmentOf(ws);
-      if (!attachment || !mayReceive(attachment, event)) continue;
+      if (!attachment || !mayReceive(attachment, event, previous)) continue;
       try {
         ws.send(payload);
       } catch {
         // The socket is closing; its close handler tidies up. One bad socket must not stop the rest.
       }
     }
+    const access = accessOf(event);
+    if (conversationId && access) this.lastAccess.set(conversationId, access);
+  }
+
+  /** Several events in order, in one call (a thread change pushes a message and its summary). */
+  async publishMany(events: LiveEvent[]): Promise<void> {
+    for (const event of events) await this.publish(event);
+  }
+
+  /** Close every socket of a role (a workspace setting that changes what agents may see). */
+  async disconnectRole(role: Role): Promise<number> {
+    return closeAll(this.ctx.getWebSockets(roleTag(role)));
   }
 
   /**
@@ -149,10 +210,75 @@ export class HubDO extends DurableObject<Env> {
   }
 
   /**
-   * Browsers send nothing but the keep-alive, which the auto-response answers before this runs.
-   * Anything else is ignored: the socket is one-way (server → browser); writes go through REST.
+   * Browsers send the keep-alive (answered by the auto-response before this runs) and presence:
+   * `{type:"presence", conversationId, state:"viewing"|"typing"|"idle"}`. Everything else is
+   * ignored — writes go through REST. Presence is kept in the socket's attachment (it survives
+   * hibernation) and shown only to people who may see that thread; an agent's presence in a
+   * thread they may not open is ignored.
    */
-  async webSocketMessage(_ws: WebSocket, _message: string | ArrayBuffer): Promise<void> {}
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (typeof message !== "string" || message.length > 512 || message[0] !== "{") return;
+    let input: unknown;
+    try {
+      input = JSON.parse(message);
+    } catch {
+      return;
+    }
+    const attachment = attachmentOf(ws);
+    const presence = parsePresence(input);
+    if (!attachment || !presence) return;
+    if (presence.state !== "idle" && !(await this.mayOpen(attachment, presence.conversationId))) return;
+    const before = attachment.presence?.conversationId ?? null;
+    attachment.presence = presence.state === "idle" ? null : { conversationId: presence.conversationId, state: presence.state, at: Date.now() };
+    ws.serializeAttachment(attachment);
+    if (before && before !== presence.conversationId) await this.broadcastPresence(before);
+    await this.broadcastPresence(presence.conversationId);
+  }
+
+  /** Tell everyone who may see a thread who is in it now. */
+  private async broadcastPresence(conversationId: string): Promise<void> {
+    const now = Date.now();
+    const users = new Map<string, { id: string; name: string; state: PresenceState }>();
+    const sockets = this.ctx.getWebSockets();
+    for (const ws of sockets) {
+      const a = attachmentOf(ws);
+      const p = a?.presence;
+      if (!a || !p || p.conversationId !== conversationId || now - p.at > PRESENCE_TTL_MS) continue;
+      const known = users.get(a.userId);
+      if (!known || (known.state === "viewing" && p.state === "typing")) users.set(a.userId, { id: a.userId, name: a.name, state: p.state });
+    }
+    const event: PresenceEvent = { type: "presence", conversationId, users: [...users.values()] };
+    const payload = JSON.stringify(event);
+    const access = await this.threadAccess(conversationId);
+    for (const ws of sockets) {
+      const a = attachmentOf(ws);
+      if (!a || (access ? !maySee(a, access) : a.role === "agent" && !a.seesAll)) continue;
+      try {
+        ws.send(payload);
+      } catch {
+        // closing
+      }
+    }
+  }
+
+  private async mayOpen(attachment: SocketAttachment, conversationId: string): Promise<boolean> {
+    if (attachment.role !== "agent" || attachment.seesAll) return true;
+    const access = await this.threadAccess(conversationId);
+    return access !== null && maySee(attachment, access);
+  }
+
+  /** A thread's holder and team: from the last event seen, else from the D1 index. */
+  private async threadAccess(conversationId: string): Promise<ThreadAccess | null> {
+    const known = this.lastAccess.get(conversationId);
+    if (known) return known;
+    const row = await this.env.DB.prepare("SELECT assignee_id, team_id FROM conversations WHERE id = ?")
+      .bind(conversationId)
+      .first<{ assignee_id: string | null; team_id: string | null }>();
+    if (!row) return null;
+    const access = { assigneeId: row.assignee_id, teamId: row.team_id };
+    this.lastAccess.set(conversationId, access);
+    return access;
+  }
 
   /**
    * The socket's state lives in its attachment and goes with it. Echo the peer's Close frame so
@@ -161,6 +287,18 @@ export class HubDO extends DurableObject<Env> {
    * is already closed is a no-op.
    */
   async webSocketClose(ws: WebSocket, code: number, reason: string, _wasClean: boolean): Promise<void> {
+    // Whoever was in a thread through this socket has left it.
+    const attachment = attachmentOf(ws);
+    const left = attachment?.presence?.conversationId;
+    if (attachment && left) {
+      attachment.presence = null;
+      try {
+        ws.serializeAttachment(attachment);
+      } catch {
+        // Already closed: getWebSockets() no longer lists it either way.
+      }
+      await this.broadcastPresence(left).catch((err) => console.warn("presence broadcast failed", err));
+    }
     // 1005 (no status) and 1006 (abnormal) are reserved: they may be received, never sent.
     safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
   }
@@ -178,7 +316,40 @@ function identityFrom(headers: Headers): SocketAttachment | null {
   if (!userId || !role || !ROLES.includes(role)) return null;
   // Tags are at most 256 characters; our ids are far shorter, anything longer is not ours.
   if (userId.length > 128 || (sessionId && sessionId.length > 128)) return null;
-  return { userId, role, sessionId };
+  let teamIds: string[] = [];
+  try {
+    const parsed = JSON.parse(headers.get(HUB_IDENTITY_HEADERS.teamIds) ?? "[]") as unknown;
+    if (Array.isArray(parsed)) teamIds = parsed.filter((t): t is string => typeof t === "string");
+  } catch {
+    teamIds = [];
+  }
+  return {
+    userId,
+    role,
+    sessionId,
+    name: safeDecode(headers.get(HUB_IDENTITY_HEADERS.name) ?? ""),
+    teamIds,
+    seesAll: headers.get(HUB_IDENTITY_HEADERS.seesAll) === "1",
+    presence: null,
+  };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return "";
+  }
+}
+
+const PRESENCE_STATES = new Set(["viewing", "typing", "idle"]);
+
+function parsePresence(input: unknown): { conversationId: string; state: PresenceState | "idle" } | null {
+  if (typeof input !== "object" || input === null) return null;
+  const { type, conversationId, state } = input as Record<string, unknown>;
+  if (type !== "presence" || typeof conversationId !== "string" || conversationId.length === 0 || conversationId.length > 128) return null;
+  if (typeof state !== "string" || !PRESENCE_STATES.has(state)) return null;
+  return { conversationId, state: state as PresenceState | "idle" };
 }
 
 function attachmentOf(ws: WebSocket): SocketAttachment | null {

@@ -207,7 +207,7 @@ describe("live events", () => {
     const { id, from, stub } = await newThread();
     const published: LiveEvent[] = [];
     await runInDurableObject(stub, (instance: ConversationDO) => {
-      const hub = { publish: async (event: LiveEvent) => void published.push(event) };
+      const hub = { publishMany: async (events: LiveEvent[]) => void published.push(...events) };
       (instance as unknown as { env: Env }).env = { ...env, HUB: { getByName: () => hub } as unknown as Env["HUB"] };
     });
     await postWebhook(inbound({ from, text: "live" }));

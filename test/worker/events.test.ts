@@ -49,7 +49,8 @@ function sampleEvent(conversationId: string, version: number): LiveEvent {
     error: null,
     author: null,
   };
-  return { type: "message.created", conversationId, version, message };
+  // An unassigned thread with no team: every signed-in role may see it (the Hub filters by access).
+  return { type: "message.created", conversationId, version, message, access: { assigneeId: null, teamId: null } };
 }
 
 /** Connects straight to a hub (by name) the way the route does, for tests of the hub alone. */

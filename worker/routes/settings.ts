@@ -12,7 +12,12 @@ export const settingsRoutes = new Hono<AppEnv>()
   .get("/", async (c) => c.json({ settings: await readSettings(c.env.DB) }))
   .patch("/", requireRole("owner"), validate("json", UpdateSettingsBody), async (c) => {
     const changes = c.req.valid("json");
+    const before = await readSettings(c.env.DB);
     await writeSettings(c.env.DB, changes);
+    // Agents' open sockets were filtered by the old rule: close them so they reconnect under the new one.
+    if (changes.agentsSeeAllConversations !== undefined && changes.agentsSeeAllConversations !== before.agentsSeeAllConversations) {
+      await c.env.HUB.getByName("workspace").disconnectRole("agent");
+    }
     await audit(c, { action: "settings.changed", targetType: "settings", details: changes });
     return c.json({ settings: await readSettings(c.env.DB) });
   });

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { audit } from "../audit";
 import { requireRole, requireUser } from "../auth/middleware";
 import { CreateTeamBody, UpdateTeamBody } from "../contracts/access";
-import type { AppEnv } from "../env";
+import type { AppEnv, Env } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { validate } from "../validation";
@@ -34,6 +34,12 @@ async function assertUsersExist(db: D1Database, ids: string[]) {
   const known = new Set(results.map((r) => r.id));
   const unknown = ids.find((id) => !known.has(id));
   if (unknown) throw new ApiError(400, "invalid_request", `memberIds: unknown user ${unknown}.`);
+}
+
+/** Members' sockets carry threads by team: make them reconnect under the new membership. */
+async function disconnectMembers(env: Env, userIds: string[]) {
+  const hub = env.HUB.getByName("workspace");
+  for (const userId of new Set(userIds)) await hub.disconnectUser(userId);
 }
 
 function isUniqueViolation(err: unknown) {
@@ -88,14 +94,17 @@ export const teamRoutes = new Hono<AppEnv>()
     }
     if (body.memberIds !== undefined) {
       await audit(c, { action: "team.members_changed", targetType: "team", targetId: id, details: { memberIds: body.memberIds } });
+      await disconnectMembers(c.env, [...existing.members.map((m) => m.id), ...body.memberIds]);
     }
     return c.json({ team: (await listTeams(c.env.DB, id))[0]! });
   })
   .delete("/:id", async (c) => {
     const id = c.req.param("id");
+    const [existing] = await listTeams(c.env.DB, id);
     const result = await c.env.DB.prepare("DELETE FROM teams WHERE id = ?").bind(id).run();
     if (!result.meta.changes) throw new ApiError(404, "not_found", "There is no such team.");
     await c.env.DB.prepare("DELETE FROM team_members WHERE team_id = ?").bind(id).run();
     await audit(c, { action: "team.deleted", targetType: "team", targetId: id });
+    if (existing) await disconnectMembers(c.env, existing.members.map((m) => m.id));
     return c.body(null, 204);
   });

@@ -68,6 +68,8 @@ export const userRoutes = new Hono<AppEnv>()
     }
     if (body.teamIds !== undefined) {
       await audit(c, { action: "team.members_changed", targetType: "user", targetId: target.id, details: { teamIds: body.teamIds } });
+      // Their sockets carry threads by team: reconnect them under the new membership.
+      await c.env.HUB.getByName("workspace").disconnectUser(target.id);
     }
     return c.json({ user: (await getUser(c.env.DB, target.id))! });
   })
