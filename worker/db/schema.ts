@@ -91,6 +91,12 @@ export const contacts = sqliteTable(
     name: text("name"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /**
+     * Issue 5: this row was one person's second record (e.g. known by phone, and separately by a
+     * business-scoped user id) and was merged into that contact: its identifiers moved there; its
+     * old thread keeps its history and points here to the surviving contact.
+     */
+    mergedIntoId: text("merged_into_id"),
   },
   (t) => [
     uniqueIndex("contacts_wa_id_unique").on(t.waId),

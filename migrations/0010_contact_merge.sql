@@ -1,0 +1,1 @@
+ALTER TABLE `contacts` ADD `merged_into_id` text;
