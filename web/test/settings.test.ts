@@ -159,7 +159,11 @@ describe("audit log", () => {
     expect(auditDetailsText({ from: "agent", to: "manager" })).toBe("from: agent · to: manager");
     expect(auditDetailsText({ teamIds: ["t1", "t2"], empty: [], none: null })).toBe("teamIds: t1, t2 · empty: — · none: —");
     expect(auditDetailsText({ html: "<img src=x onerror=alert(1)>" })).toBe("html: <img src=x onerror=alert(1)>");
-    const long = auditDetailsText({ text: "x".repeat(500) }, 40);
+    const names = new Map([["team_1", "Sales"], ["usr_1", "Aiko"]]);
+    expect(auditDetailsText({ teamIds: ["team_1", "team_gone"], by: "usr_1", count: 2 }, names)).toBe(
+      "teamIds: Sales, team_gone · by: Aiko · count: 2",
+    );
+    const long = auditDetailsText({ text: "x".repeat(500) }, new Map(), 40);
     expect(long).toHaveLength(40);
     expect(long.endsWith("…")).toBe(true);
   });

@@ -205,6 +205,18 @@ const settingsEn = {
       email_taken: "Someone already has an account with this email.",
       not_found: "This doesn't exist any more. The list has been refreshed.",
     },
+    // What an audit entry is about, by its target type (worker/audit.ts callers).
+    auditTargets: {
+      user: "User",
+      team: "Team",
+      invitation: "Invitation",
+      api_token: "API token",
+      settings: "Workspace settings",
+      conversation: "Conversation",
+      label: "Label",
+      quick_reply: "Quick reply",
+      channel: "Channel",
+    },
     // Names of what the audit log records, by action ("area.verb", worker/audit.ts).
     auditActions: {
       session: { sign_in: "Signed in", sign_in_failed: "Sign-in failed", sign_out: "Signed out" },

@@ -204,6 +204,17 @@ const settingsJa: SameKeys<SettingsMessages> = {
       email_taken: "このメールアドレスのアカウントはすでにあります。",
       not_found: "これはもう存在しません。一覧を更新しました。",
     },
+    auditTargets: {
+      user: "ユーザー",
+      team: "チーム",
+      invitation: "招待",
+      api_token: "APIトークン",
+      settings: "ワークスペース設定",
+      conversation: "会話",
+      label: "ラベル",
+      quick_reply: "クイック返信",
+      channel: "チャネル",
+    },
     auditActions: {
       session: { sign_in: "サインイン", sign_in_failed: "サインイン失敗", sign_out: "サインアウト" },
       setup: { owner_created: "ワークスペースを作成" },

@@ -42,21 +42,34 @@ export function auditActionKey(action: string): string | null {
   return isKnownAuditAction(action) ? `settings.auditActions.${action}` : null;
 }
 
-function valueText(value: unknown): string {
+const TARGET_TYPES = ["user", "team", "invitation", "api_token", "settings", "conversation", "label", "quick_reply", "channel"];
+
+/** The i18n key naming a target type; a type added later shows as it is. */
+export function auditTargetKey(type: string | null): string | null {
+  return type && TARGET_TYPES.includes(type) ? `settings.auditTargets.${type}` : null;
+}
+
+function valueText(value: unknown, names: ReadonlyMap<string, string>): string {
   if (value === null || value === undefined) return "—";
-  if (Array.isArray(value)) return value.length ? value.map(valueText).join(", ") : "—";
+  if (Array.isArray(value)) return value.length ? value.map((item) => valueText(item, names)).join(", ") : "—";
   if (typeof value === "object") return JSON.stringify(value);
+  if (typeof value === "string") return names.get(value) ?? value;
   return String(value);
 }
 
 /**
- * Details as short "key: value" pairs for the table, e.g. `from: agent · to: manager`. Shown as
- * text (never markup). Long values are cut so one entry can't stretch the table.
+ * Details as short "key: value" pairs for the table, e.g. `from: agent · to: manager`; ids the
+ * page knows (users, teams) read as names. Shown as text (never markup). Long values are cut so
+ * one entry can't stretch the table.
  */
-export function auditDetailsText(details: Record<string, unknown> | null, max = 160): string {
+export function auditDetailsText(
+  details: Record<string, unknown> | null,
+  names: ReadonlyMap<string, string> = new Map(),
+  max = 160,
+): string {
   if (!details) return "";
   const text = Object.entries(details)
-    .map(([key, value]) => `${key}: ${valueText(value)}`)
+    .map(([key, value]) => `${key}: ${valueText(value, names)}`)
     .join(" · ");
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
