@@ -4,6 +4,7 @@
  */
 import type * as v from "valibot";
 import type * as C from "$contracts/api";
+import type * as K from "$contracts/collaboration";
 
 export type User = v.InferOutput<typeof C.User>;
 export type ContactRef = v.InferOutput<typeof C.ContactRef>;
@@ -17,6 +18,35 @@ export type SendMessageBody = v.InferInput<typeof C.SendMessageBody>;
 export type Template = v.InferOutput<typeof C.Template>;
 export type SetupBody = v.InferInput<typeof C.SetupBody>;
 export type SignInBody = v.InferInput<typeof C.SignInBody>;
+export type ConversationStatus = v.InferOutput<typeof C.ConversationStatus>;
+export type ConversationView = v.InferOutput<typeof C.ConversationView>;
+export type ConversationCounts = v.InferOutput<typeof C.ConversationCounts>;
+export type Activity = v.InferOutput<typeof C.Activity>;
+export type AssignmentBody = v.InferInput<typeof C.AssignmentBody>;
+export type StatusBody = v.InferInput<typeof C.StatusBody>;
+export type BulkAssignmentResponse = v.InferOutput<typeof C.BulkAssignmentResponse>;
+export type Label = v.InferOutput<typeof K.Label>;
+export type QuickReply = v.InferOutput<typeof K.QuickReply>;
+export type Notification = v.InferOutput<typeof K.Notification>;
+export type NotificationList = v.InferOutput<typeof K.NotificationList>;
+export type SavedView = v.InferOutput<typeof K.SavedView>;
+export type ViewFilters = v.InferOutput<typeof K.ViewFilters>;
+export type SearchHit = v.InferOutput<typeof K.SearchHit>;
+export type SearchResponse = v.InferOutput<typeof K.SearchResponse>;
+export type SearchSnippet = v.InferOutput<typeof K.SearchSnippet>;
+/** A person as the pickers show them (GET /api/users is Owner/Manager only: see directory.svelte.ts). */
+export interface Person {
+  id: string;
+  name: string;
+  role?: User["role"];
+  active?: boolean;
+  teams?: { id: string; name: string }[];
+}
+export interface TeamRef {
+  id: string;
+  name: string;
+  members?: { id: string; name: string }[];
+}
 type ErrorBody = v.InferOutput<typeof C.ErrorBody>;
 
 /** A failed API call. `code` is the server's snake_case code, or "network" when nothing answered. */
@@ -64,7 +94,7 @@ interface RequestOptions {
   signal?: AbortSignal;
 }
 
-export async function request<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<T> {
   const url = new URL(path, location.origin);
   for (const [key, value] of Object.entries(options.query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, String(value));
@@ -73,7 +103,7 @@ export async function request<T>(method: "GET" | "POST" | "PATCH" | "DELETE", pa
   // Writes always declare JSON: the server refuses cross-site writes, and a JSON content type
   // cannot be sent by a plain HTML form from another site.
   if (method !== "GET") headers["Content-Type"] = "application/json";
-  const body = method === "POST" || method === "PATCH" ? JSON.stringify(options.body ?? {}) : undefined;
+  const body = method === "POST" || method === "PUT" || method === "PATCH" ? JSON.stringify(options.body ?? {}) : undefined;
 
   let response: Response;
   try {
@@ -115,13 +145,22 @@ export function newIdempotencyKey(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** The list's filters as the server takes them (worker/contracts/api.ts, ConversationListQuery). */
 export interface ConversationQuery {
-  status?: string;
+  view?: ConversationView;
+  status?: ConversationStatus;
   assignee?: string;
+  team?: string;
+  channel?: string;
+  label?: string;
+  window?: "open" | "closed";
+  unread?: "true" | "false";
   q?: string;
   cursor?: string | null;
   limit?: number;
 }
+
+const conv = (id: string) => `/api/conversations/${encodeURIComponent(id)}`;
 
 export const api = {
   setupStatus: () => request<{ needsSetup: boolean }>("GET", "/api/setup"),
@@ -135,9 +174,9 @@ export const api = {
     request<ConversationList>("GET", "/api/conversations", { query: { ...query }, signal }),
   conversation: (id: string, signal?: AbortSignal) =>
     request<ConversationDetail>("GET", `/api/conversations/${encodeURIComponent(id)}`, { signal }),
-  messages: (id: string, cursor?: string | null, signal?: AbortSignal) =>
+  messages: (id: string, cursor?: string | null, signal?: AbortSignal, limit?: number) =>
     request<MessageList>("GET", `/api/conversations/${encodeURIComponent(id)}/messages`, {
-      query: { cursor },
+      query: { cursor, limit },
       signal,
     }),
   send: (id: string, body: SendMessageBody, idempotencyKey: string) =>
@@ -148,6 +187,40 @@ export const api = {
   markRead: (id: string) => request<ConversationDetail>("POST", `/api/conversations/${encodeURIComponent(id)}/read`),
 
   templates: () => request<{ templates: Template[] }>("GET", "/api/templates"),
+
+  // ---- issue 4: assignment, status, notes, counts, collaboration --------------------------------
+  counts: (status?: ConversationStatus) => request<ConversationCounts>("GET", "/api/conversations/counts", { query: { status } }),
+  assign: (id: string, body: AssignmentBody) =>
+    request<{ conversation: ConversationSummary }>("POST", `${conv(id)}/assignment`, { body }),
+  claim: (id: string) => request<{ conversation: ConversationSummary }>("POST", `${conv(id)}/claim`),
+  bulkAssign: (conversationIds: string[], target: AssignmentBody) =>
+    request<BulkAssignmentResponse>("POST", "/api/conversations/bulk-assignment", { body: { conversationIds, ...target } }),
+  setStatus: (id: string, body: StatusBody) =>
+    request<{ conversation: ConversationSummary }>("POST", `${conv(id)}/status`, { body }),
+  addNote: (id: string, text: string) => request<{ note: Message }>("POST", `${conv(id)}/notes`, { body: { text } }),
+
+  labels: () => request<{ labels: Label[] }>("GET", "/api/labels"),
+  conversationLabels: (id: string) => request<{ conversationId: string; labels: Label[] }>("GET", `${conv(id)}/labels`),
+  setConversationLabels: (id: string, labelIds: string[]) =>
+    request<{ conversationId: string; labels: Label[] }>("PUT", `${conv(id)}/labels`, { body: { labelIds } }),
+
+  quickReplies: (q?: string) => request<{ quickReplies: QuickReply[] }>("GET", "/api/quick-replies", { query: { q } }),
+
+  notifications: (query: { cursor?: string | null; unread?: "true" | "false"; limit?: number } = {}) =>
+    request<NotificationList>("GET", "/api/notifications", { query }),
+  markNotificationsRead: (body: { ids: string[] } | { all: true }) =>
+    request<{ unreadCount: number }>("POST", "/api/notifications/read", { body }),
+
+  views: () => request<{ views: SavedView[] }>("GET", "/api/views"),
+  createView: (name: string, filters: ViewFilters) => request<{ view: SavedView }>("POST", "/api/views", { body: { name, filters } }),
+  deleteView: (id: string) => request<unknown>("DELETE", `/api/views/${encodeURIComponent(id)}`),
+
+  search: (query: Omit<ConversationQuery, "view" | "limit"> & { q: string; limit?: number }, signal?: AbortSignal) =>
+    request<SearchResponse>("GET", "/api/search", { query: { ...query }, signal }),
+
+  // Owner and Manager only (403 for an Agent): the people and teams pickers.
+  users: () => request<{ users: Person[] }>("GET", "/api/users"),
+  teams: () => request<{ teams: TeamRef[] }>("GET", "/api/teams"),
 
   // Links an Owner or Manager hands out (worker/routes/invitations.ts, password-resets.ts): the
   // token travels in the URL's #fragment, so it never reaches a server log.

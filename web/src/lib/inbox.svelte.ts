@@ -1,40 +1,92 @@
 /**
- * The inbox while it is on screen: the list, the open thread and the live connection, wired
- * together. Live events go to the list and, when it is the open one, to the thread; every
- * (re)connect refetches because events are not replayed.
+ * The inbox while it is on screen: the list, the open thread, the live connection and everything
+ * around them (view counts, notifications, presence, labels, people, saved views), wired
+ * together. Live events go to whoever they concern; every (re)connect refetches because events
+ * are not replayed.
  */
 import { getContext, setContext } from "svelte";
-import type { LiveEvent } from "$contracts/events";
 import { api, ApiError, type ConversationSummary, type User } from "./api";
-import { ConversationListStore } from "./conversations.svelte";
-import { isThreadEvent, LiveConnection } from "./live.svelte";
+import { ConversationListStore, type InboxView } from "./conversations.svelte";
+import { CountsStore } from "./counts.svelte";
+import { Directory } from "./directory.svelte";
+import { LabelStore } from "./labels.svelte";
+import { isThreadEvent, LiveConnection, type InboxEvent } from "./live.svelte";
+import { NotificationCentre, type NotificationHooks } from "./notifications.svelte";
+import { PresenceStore } from "./presence.svelte";
+import { SavedViewStore } from "./saved-views.svelte";
 import { ThreadStore } from "./thread.svelte";
 
 /** How long to wait for a conversation.updated before fetching the summary ourselves. */
 const SUMMARY_GRACE_MS = 400;
 /** How long the list waits for the socket before loading without it. */
 const LIST_FALLBACK_MS = 1_500;
+const VIEW_KEY = "chorus.inbox.view";
+
+export function isManager(user: Pick<User, "role">): boolean {
+  return user.role === "owner" || user.role === "manager";
+}
+
+/** Where the inbox opens: the last view chosen on this browser, else All (Managers) or Mine (Agents). */
+export function initialView(user: Pick<User, "role">): InboxView {
+  try {
+    const saved = localStorage.getItem(VIEW_KEY);
+    if (saved === "mine" || saved === "unassigned" || saved === "my_teams" || saved === "mentions") return saved;
+    if (saved === "all" && isManager(user)) return "all";
+  } catch {
+    // Storage may be off; fall through to the default.
+  }
+  return isManager(user) ? "all" : "mine";
+}
+
+export interface InboxOptions {
+  onUnauthorized(): void;
+  describeNotification: NotificationHooks["describe"];
+  openConversation(id: string): void;
+}
 
 export class Inbox {
   readonly user: User;
   readonly list: ConversationListStore;
   readonly live: LiveConnection;
+  readonly counts: CountsStore;
+  readonly notifications: NotificationCentre;
+  readonly presence: PresenceStore;
+  readonly labels = new LabelStore();
+  readonly directory: Directory;
+  readonly savedViews = new SavedViewStore();
   thread = $state<ThreadStore | null>(null);
+  /** Text typed in the search box: when set, the list pane shows message search results. */
+  searchText = $state("");
+  /** Requests from shortcuts and the palette to the open thread's header and composer. */
+  request = $state<{ kind: "reply" | "note" | "assign" | "close" | "snooze" | "labels"; at: number } | null>(null);
 
   #onUnauthorized: () => void;
   #opened = false;
   #listFallback: ReturnType<typeof setTimeout> | undefined;
   #pendingSummaries = new Map<string, ReturnType<typeof setTimeout>>();
 
-  constructor(user: User, onUnauthorized: () => void) {
+  constructor(user: User, options: InboxOptions) {
     this.user = user;
-    this.#onUnauthorized = onUnauthorized;
-    this.list = new ConversationListStore(user.id);
+    this.#onUnauthorized = options.onUnauthorized;
+    this.directory = new Directory(user);
+    this.list = new ConversationListStore({ id: user.id, teamIds: user.teams.map((t) => t.id) }, (id) => this.labels.idsOf(id));
+    this.list.view = initialView(user);
+    this.counts = new CountsStore(options.onUnauthorized);
     this.live = new LiveConnection({
       onEvent: (event) => this.#onEvent(event),
       onOpen: () => this.#onOpen(),
       onTrouble: () => void this.#checkSession(),
     });
+    this.presence = new PresenceStore(this.live, user.id);
+    this.notifications = new NotificationCentre(user.id, {
+      onUnauthorized: options.onUnauthorized,
+      describe: options.describeNotification,
+      open: options.openConversation,
+    });
+  }
+
+  get isManager(): boolean {
+    return isManager(this.user);
   }
 
   /**
@@ -44,13 +96,22 @@ export class Inbox {
   start(): void {
     this.live.start();
     this.#listFallback = setTimeout(() => {
-      if (!this.#opened) void this.list.load();
+      if (!this.#opened) {
+        void this.list.load();
+        void this.counts.load();
+        void this.notifications.load();
+      }
     }, LIST_FALLBACK_MS);
     document.addEventListener("visibilitychange", this.#onVisibility);
+    void this.labels.loadCatalog();
+    void this.directory.load();
+    void this.savedViews.load();
   }
 
   stop(): void {
     clearTimeout(this.#listFallback);
+    this.presence.stop();
+    this.counts.stop();
     this.live.stop();
     document.removeEventListener("visibilitychange", this.#onVisibility);
     for (const timer of this.#pendingSummaries.values()) clearTimeout(timer);
@@ -59,9 +120,20 @@ export class Inbox {
     this.thread = null;
   }
 
+  setView(view: InboxView): void {
+    this.list.setView(view);
+    try {
+      localStorage.setItem(VIEW_KEY, view);
+    } catch {
+      // Not remembered; the choice still applies now.
+    }
+    if (view === "mentions" && !this.notifications.loaded) void this.notifications.load();
+  }
+
   /** Opens a thread (idempotent for the one already open). */
   open(id: string): ThreadStore {
     if (this.thread?.id === id) return this.thread;
+    if (this.thread) this.presence.leave(this.thread.id);
     this.thread?.dispose();
     const thread = new ThreadStore(id, {
       onSummary: (summary) => this.#applySummary(summary),
@@ -69,33 +141,64 @@ export class Inbox {
     });
     this.thread = thread;
     this.list.setOpen(id);
+    this.presence.view(id);
+    this.notifications.threadOpened(id);
     void thread.load();
+    void this.labels.loadFor(id);
     return thread;
   }
 
   close(id: string): void {
     if (this.thread?.id !== id) return;
+    this.presence.leave(id);
     this.thread.dispose();
     this.thread = null;
     this.list.setOpen(null);
   }
 
-  #onEvent(event: LiveEvent): void {
-    if (event.type === "hello") {
-      // Someone signed in as another person in another tab: this cookie is theirs now. Start over
-      // rather than show one person's inbox under another's name.
-      if (event.userId !== this.user.id) location.reload();
-      return;
+  /** Our own action changed a thread: show the answer everywhere at once. */
+  applySummary(summary: ConversationSummary): void {
+    this.#applySummary(summary);
+  }
+
+  ask(kind: NonNullable<Inbox["request"]>["kind"]): void {
+    this.request = { kind, at: Date.now() };
+  }
+
+  #onEvent(event: InboxEvent): void {
+    switch (event.type) {
+      case "hello":
+        // Someone signed in as another person in another tab: this cookie is theirs now. Start
+        // over rather than show one person's inbox under another's name.
+        if (event.userId !== this.user.id) location.reload();
+        return;
+      case "notification.created":
+        this.notifications.created(event.notification, event.unreadCount);
+        if (event.notification.kind === "mentioned") this.counts.schedule();
+        return;
+      case "notifications.read":
+        this.notifications.read(event.ids, event.unreadCount);
+        this.counts.schedule();
+        return;
+      case "conversation.labels":
+        this.labels.receive(event.conversationId, event.labels);
+        this.list.labelsChanged(event.conversationId);
+        return;
+      case "presence":
+        this.presence.receive(event);
+        return;
     }
     if (!isThreadEvent(event)) return;
     const id = event.conversationId;
     if (this.thread?.id === id) this.thread.handle(event);
+    if (event.type !== "conversation.updated") this.directory.remember(event.message.author);
 
     const key = event.type === "conversation.updated" ? event.type : `${event.type}:${event.message.id}`;
     const verdict = this.list.versions.check(id, event.version, key);
     if (verdict === "stale") return;
     if (event.type === "conversation.updated") {
       this.#applySummary(event.conversation);
+      this.counts.schedule();
     } else if (event.type === "message.created") {
       // The summary normally follows in a conversation.updated; fetch it if it doesn't.
       this.#expectSummary(id, event.version);
@@ -106,6 +209,8 @@ export class Inbox {
   #applySummary(summary: ConversationSummary): void {
     this.list.versions.snapshot(summary.id, summary.version);
     this.list.apply(summary);
+    if (summary.assigneeId) this.directory.remember({ id: summary.assigneeId, name: summary.assigneeName ?? "" });
+    if (summary.teamId) this.directory.rememberTeam({ id: summary.teamId, name: summary.teamName ?? "" });
   }
 
   #expectSummary(id: string, version: number): void {
@@ -133,6 +238,9 @@ export class Inbox {
     clearTimeout(this.#listFallback);
     void this.list.load();
     void this.thread?.refresh();
+    void this.counts.load();
+    void this.notifications.load();
+    this.presence.resend();
   }
 
   async #checkSession(): Promise<void> {

@@ -4,6 +4,7 @@
  * and to notice a dead one, and asks the owner to resync after every (re)connect because events
  * sent while we were away are not replayed.
  */
+import type { CollaborationEvent } from "$contracts/collaboration";
 import type { LiveEvent } from "$contracts/events";
 
 export type LiveState = "connecting" | "open" | "reconnecting" | "closed";
@@ -15,8 +16,28 @@ export function isThreadEvent(event: LiveEvent): event is ThreadEvent {
   return event.type === "message.created" || event.type === "message.updated" || event.type === "conversation.updated";
 }
 
+/** What this browser says about itself in a thread (re-sent while true; "idle" when leaving). */
+export type PresenceState = "viewing" | "typing" | "idle";
+export interface PresenceUser {
+  id: string;
+  name: string;
+  state: PresenceState;
+}
+/**
+ * Who is in a thread, from the hub. The contract the inbox speaks (issue 4): the browser sends
+ * `{type:"presence", conversationId, state}` on this socket and receives this.
+ */
+export interface PresenceEvent {
+  type: "presence";
+  conversationId: string;
+  users: PresenceUser[];
+}
+
+/** Everything the inbox understands on the socket; anything else is ignored. */
+export type InboxEvent = LiveEvent | CollaborationEvent | PresenceEvent;
+
 export interface LiveHandlers {
-  onEvent(event: LiveEvent): void;
+  onEvent(event: InboxEvent): void;
   /** Called on every open: the first one too, since events may have passed before it. */
   onOpen(info: { reconnect: boolean }): void;
   /** Several attempts failed in a row: the session may have ended (an upgrade cannot say 401). */
@@ -38,13 +59,28 @@ export function eventsUrl(loc: Pick<Location, "protocol" | "host"> = location): 
   return `${loc.protocol === "https:" ? "wss:" : "ws:"}//${loc.host}/api/events`;
 }
 
-function isLiveEvent(value: unknown): value is LiveEvent {
+/** Checks the shape of what arrived before anything trusts it (the union may grow). */
+export function isInboxEvent(value: unknown): value is InboxEvent {
   if (typeof value !== "object" || value === null) return false;
-  const type = (value as { type?: unknown }).type;
-  if (type === "hello") return true;
-  if (type !== "message.created" && type !== "message.updated" && type !== "conversation.updated") return false;
-  const event = value as { conversationId?: unknown; version?: unknown };
-  return typeof event.conversationId === "string" && typeof event.version === "number";
+  const event = value as Record<string, unknown>;
+  switch (event.type) {
+    case "hello":
+      return typeof event.userId === "string";
+    case "message.created":
+    case "message.updated":
+    case "conversation.updated":
+      return typeof event.conversationId === "string" && typeof event.version === "number";
+    case "notification.created":
+      return typeof event.notification === "object" && event.notification !== null && typeof event.unreadCount === "number";
+    case "notifications.read":
+      return typeof event.unreadCount === "number" && (event.ids === "all" || Array.isArray(event.ids));
+    case "conversation.labels":
+      return typeof event.conversationId === "string" && Array.isArray(event.labels);
+    case "presence":
+      return typeof event.conversationId === "string" && Array.isArray(event.users);
+    default:
+      return false;
+  }
 }
 
 export class LiveConnection {
@@ -83,6 +119,18 @@ export class LiveConnection {
     this.state = "closed";
   }
 
+  /** Sends a small JSON message (presence) if the socket is open; false when it is not. */
+  send(message: object): boolean {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    try {
+      socket.send(JSON.stringify(message));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   #connect(): void {
     if (!this.#running) return;
     clearTimeout(this.#retryTimer);
@@ -117,7 +165,7 @@ export class LiveConnection {
       } catch {
         return;
       }
-      if (isLiveEvent(parsed)) this.#handlers.onEvent(parsed);
+      if (isInboxEvent(parsed)) this.#handlers.onEvent(parsed);
     };
     socket.onclose = () => {
       if (socket !== this.#socket) return;

@@ -1,7 +1,9 @@
 /**
- * One open thread: its detail, its messages (oldest first, paged backwards), and the messages this
- * browser is sending. Sends are optimistic: a pending message shows at once and is replaced by the
- * server's; a failed one keeps its Idempotency-Key so "retry" can never send it twice.
+ * One open thread: its detail, its items (messages, internal notes and activity, oldest first,
+ * paged backwards), and what this browser is sending. Sends are optimistic: a pending message
+ * shows at once and is replaced by the server's; a failed one keeps its Idempotency-Key so
+ * "retry" can never send it twice. Assignment, claim and status go through here too, so the
+ * thread and the list show the server's answer at once.
  */
 import {
   api,
@@ -13,7 +15,9 @@ import {
   type ConversationSummary,
   type Message,
   type MessageStatus,
+  type AssignmentBody,
   type SendMessageBody,
+  type StatusBody,
 } from "./api";
 import type { ThreadEvent } from "./live.svelte";
 import { VersionTracker } from "./versions";
@@ -46,6 +50,9 @@ export function byTimestamp(a: Message, b: Message): number {
 
 const MARK_READ_DEBOUNCE_MS = 150;
 
+/** Older pages are fetched this many at a time (the server allows up to 100). */
+const OLDER_PAGE = 100;
+
 export class PendingSend {
   readonly key = newIdempotencyKey();
   readonly createdAt = Date.now();
@@ -54,11 +61,19 @@ export class PendingSend {
   readonly body: SendMessageBody;
   /** What to show while it is on its way. */
   readonly preview: string;
+  /** A reply goes to the customer; a note stays inside the team. */
+  readonly kind: "reply" | "note";
 
-  constructor(body: SendMessageBody, preview: string) {
+  constructor(body: SendMessageBody, preview: string, kind: "reply" | "note" = "reply") {
     this.body = body;
     this.preview = preview;
+    this.kind = kind;
   }
+}
+
+/** The lock holder is the assignee (the Conversation DO decides both): derive it from a summary. */
+export function lockHolderOf(summary: Pick<ConversationSummary, "assigneeId" | "assigneeName">): { id: string; name: string } | null {
+  return summary.assigneeId ? { id: summary.assigneeId, name: summary.assigneeName ?? "" } : null;
 }
 
 export interface ThreadHooks {
@@ -77,6 +92,12 @@ export class ThreadStore {
   loading = $state(true);
   loadingOlder = $state(false);
   error = $state<ApiError | null>(null);
+  /** We had the thread, and the server now says we may not see it (it went to someone else). */
+  gone = $state(false);
+  /** An assignment, claim or status change is on its way. */
+  busy = $state(false);
+  /** The last assignment or status change that failed (shown near the header). */
+  actionError = $state<ApiError | null>(null);
 
   readonly versions = new VersionTracker();
   #hooks: ThreadHooks;
@@ -135,13 +156,14 @@ export class ThreadStore {
     this.#merge(page.messages);
     if (initial || this.olderCursor === null) this.olderCursor = page.nextCursor;
     this.error = null;
+    this.gone = false;
   }
 
   async loadOlder(): Promise<void> {
     if (!this.olderCursor || this.loadingOlder) return;
     this.loadingOlder = true;
     try {
-      const page = await api.messages(this.id, this.olderCursor, this.#abort.signal);
+      const page = await api.messages(this.id, this.olderCursor, this.#abort.signal, OLDER_PAGE);
       if (this.#disposed) return;
       this.#merge(page.messages);
       this.olderCursor = page.nextCursor;
@@ -192,11 +214,20 @@ export class ThreadStore {
       this.#merge([event.message]);
       if (event.type === "message.created" && event.message.direction === "in") void this.markRead();
     }
-    if (verdict === "gap") void this.refresh();
+    // Out of sight a moment ago: a change (e.g. assigned back to us) may have returned it.
+    if (verdict === "gap" || (this.gone && event.type === "conversation.updated")) void this.refresh();
   }
 
   send(body: SendMessageBody, preview: string): Promise<void> {
-    const pending = new PendingSend(body, preview);
+    return this.#queue(new PendingSend(body, preview));
+  }
+
+  /** An internal note: shown to the team at once, never sent to the customer. */
+  note(text: string): Promise<void> {
+    return this.#queue(new PendingSend({ text }, text, "note"));
+  }
+
+  #queue(pending: PendingSend): Promise<void> {
     this.pending.push(pending);
     return this.#attempt(this.pending[this.pending.length - 1]!);
   }
@@ -214,16 +245,62 @@ export class ThreadStore {
     pending.error = null;
     try {
       // The same key on every attempt: the server sends a retried message at most once.
-      const { message } = await api.send(this.id, pending.body, pending.key);
+      const message =
+        pending.kind === "note"
+          ? (await api.addNote(this.id, pending.preview)).note
+          : (await api.send(this.id, pending.body, pending.key)).message;
       this.pending = this.pending.filter((p) => p.key !== pending.key);
       this.#merge([message]);
     } catch (error) {
       pending.state = "failed";
       pending.error = toApiError(error);
       if (pending.error.status === 401) this.#hooks.onUnauthorized();
+      // The lock changed under us: the answer names who holds it now; show that at once.
+      if (pending.error.code === "locked") this.#heldBy(pending.error.details.holder);
       // The window or the lock changed under us: show the truth (template picker, holder's name).
       if (pending.error.code === "window_closed" || pending.error.code === "locked") void this.refresh();
     }
+  }
+
+  /** Assign (Owner/Manager: anyone; Agent: themselves or nobody), or move to a team. */
+  assign(body: AssignmentBody): Promise<boolean> {
+    return this.#act(() => api.assign(this.id, body));
+  }
+
+  /** Take the thread (a Manager or Owner takes it over from its holder). */
+  claim(): Promise<boolean> {
+    return this.#act(() => api.claim(this.id));
+  }
+
+  setStatus(body: StatusBody): Promise<boolean> {
+    return this.#act(() => api.setStatus(this.id, body));
+  }
+
+  async #act(call: () => Promise<{ conversation: ConversationSummary }>): Promise<boolean> {
+    this.busy = true;
+    this.actionError = null;
+    try {
+      const { conversation } = await call();
+      this.#setDetail(conversation);
+      this.#hooks.onSummary(conversation);
+      return true;
+    } catch (error) {
+      const apiError = toApiError(error);
+      this.actionError = apiError;
+      if (apiError.status === 401) this.#hooks.onUnauthorized();
+      if (apiError.code === "locked") this.#heldBy(apiError.details.holder);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** A 409 named the holder: believe it until the next snapshot says otherwise. */
+  #heldBy(holder: unknown): void {
+    const h = holder as { id?: unknown; name?: unknown } | undefined;
+    if (!this.detail || typeof h?.id !== "string") return;
+    const name = typeof h.name === "string" ? h.name : "";
+    this.detail = { ...this.detail, assigneeId: h.id, assigneeName: name, lockHolder: { id: h.id, name } };
   }
 
   dispose(): void {
@@ -234,8 +311,9 @@ export class ThreadStore {
   #setDetail(next: ConversationSummary | ConversationDetail, options: { fromRead?: boolean } = {}): void {
     const current = this.detail;
     if (current && next.version < current.version) return;
-    // A summary (from a live event) lacks the channel and lock holder: keep ours.
-    this.detail = current ? { ...current, ...next } : "channel" in next ? next : null;
+    // A summary (from a live event) lacks the channel: keep ours. The lock holder is the assignee.
+    const merged = current ? { ...current, ...next } : "channel" in next ? next : null;
+    this.detail = merged ? { ...merged, lockHolder: lockHolderOf(merged) } : null;
     // Whatever brought news of unread messages (an event, a refetch after reconnecting), the
     // person is looking at this thread: they are read.
     // (Never in answer to marking read itself, so a server that keeps a count can't loop us.)
@@ -255,6 +333,12 @@ export class ThreadStore {
   #fail(error: unknown): void {
     const apiError = toApiError(error);
     if (apiError.status === 401) this.#hooks.onUnauthorized();
+    // Assigned to someone else, an Agent may no longer see the thread: keep what we have on screen
+    // and say so, rather than replace it with "not found".
+    if (apiError.status === 404 && this.detail) {
+      this.gone = true;
+      return;
+    }
     this.error = apiError;
   }
 }

@@ -11,6 +11,8 @@ import en from "./en";
 import ja from "./ja";
 import settingsEn from "./settings.en";
 import settingsJa from "./settings.ja";
+import inboxEn from "./inbox.en";
+import inboxJa from "./inbox.ja";
 
 export { _, locale } from "svelte-i18n";
 
@@ -24,6 +26,8 @@ addMessages("ja", ja);
 // More dictionaries per feature: addMessages deep-merges them into the same locale.
 addMessages("en", settingsEn);
 addMessages("ja", settingsJa);
+addMessages("en", inboxEn);
+addMessages("ja", inboxJa);
 
 /** Anything `$_` accepts as a value. */
 export type MessageValues = Record<string, string | number | Date | null | undefined>;
