@@ -13,6 +13,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env, Role } from "../worker/env";
 import { PRESENCE_TTL_MS, type LiveEvent, type PresenceEvent, type PresenceState, type ThreadAccess } from "../worker/contracts/events";
 import type { CollaborationEvent } from "../worker/contracts/collaboration";
+import { MetricsPusher } from "../worker/reports/live-push";
 
 /** One hub per workspace (design.md): `env.HUB.getByName(WORKSPACE_HUB)`. Shard by team here if it ever gets hot. */
 export const WORKSPACE_HUB = "workspace";
@@ -110,11 +111,14 @@ export class HubDO extends DurableObject<Env> {
    * browser's list still corrects itself at its next refetch (every reconnect).
    */
   private lastAccess = new Map<string, ThreadAccess>();
+  /** Reports' live view: `metrics.updated` to Owners' and Managers' sockets (worker/reports/live-push.ts). */
+  private readonly metrics: MetricsPusher;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Stored by the runtime with the object, so it also holds while the hub hibernates.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+    this.metrics = new MetricsPusher(ctx, env);
   }
 
   /**
@@ -135,6 +139,8 @@ export class HubDO extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, tags);
     server.serializeAttachment(attachment);
     server.send(JSON.stringify({ type: "hello", userId: attachment.userId } satisfies LiveEvent));
+    // Someone's inbox opened: the live view shows who is connected.
+    this.metrics.changed();
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -197,6 +203,14 @@ export class HubDO extends DurableObject<Env> {
   /** Close the sockets opened with one session (sign-out). Returns how many were closed. */
   async disconnectSession(sessionId: string): Promise<number> {
     return closeAll(this.ctx.getWebSockets(sessionTag(sessionId)));
+  }
+
+  /**
+   * A live figure changed — a Conversation DO wrote report facts, someone's availability changed:
+   * Owners and Managers get a fresh live view within ¼ s (issue 6; debounced, never to agents).
+   */
+  async metricsChanged(): Promise<void> {
+    this.metrics.changed();
   }
 
   /** How many sockets are open, by user id (who is online). */
@@ -301,6 +315,7 @@ export class HubDO extends DurableObject<Env> {
     }
     // 1005 (no status) and 1006 (abnormal) are reserved: they may be received, never sent.
     safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+    this.metrics.changed();
   }
 
   async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
