@@ -122,12 +122,19 @@ function outcomeStatement(db: D1Database, conversationId: string): D1PreparedSta
  * Write the DO's row and decide who gets the thread, in one D1 transaction (one round trip).
  * Called by the Conversation DO only while it holds no assignee; it adopts the answer.
  */
-export async function decideAssignment(db: D1Database, row: ConversationIndexRow, now = Date.now()): Promise<AssignmentDecision> {
+export async function decideAssignment(
+  db: D1Database,
+  row: ConversationIndexRow,
+  now = Date.now(),
+  /** More statements for the same transaction (the DO's report facts), run last. */
+  extra: D1PreparedStatement[] = [],
+): Promise<AssignmentDecision> {
   const results = await db.batch([
     conversationIndexStatement(db, row),
     decisionStatement(db, row.id, now),
     cursorStatement(db, row.id),
     outcomeStatement(db, row.id),
+    ...extra,
   ]);
   const outcome = (results[3]?.results[0] as OutcomeRow | undefined) ?? null;
   if (!outcome) throw new Error(`conversation ${row.id} has no index row after the assignment decision`);

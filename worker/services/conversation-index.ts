@@ -35,10 +35,22 @@ export interface IndexWriteOptions {
   keepAssignee?: boolean;
 }
 
-/** Returns true when the row was written (false: D1 already holds this version or a newer one). */
-export async function writeConversationIndex(db: D1Database, row: ConversationIndexRow, options: IndexWriteOptions = {}): Promise<boolean> {
-  const result = await conversationIndexStatement(db, row, options).run();
-  return (result.meta.changes ?? 0) > 0;
+/**
+ * Returns true when the row was written (false: D1 already holds this version or a newer one).
+ * `extra` statements (the DO's report facts) run in the same batch: one round trip, one transaction.
+ */
+export async function writeConversationIndex(
+  db: D1Database,
+  row: ConversationIndexRow,
+  options: IndexWriteOptions = {},
+  extra: D1PreparedStatement[] = [],
+): Promise<boolean> {
+  if (extra.length === 0) {
+    const result = await conversationIndexStatement(db, row, options).run();
+    return (result.meta.changes ?? 0) > 0;
+  }
+  const [result] = await db.batch([conversationIndexStatement(db, row, options), ...extra]);
+  return (result?.meta.changes ?? 0) > 0;
 }
 
 /** The upsert as a statement, to batch it with others in one round trip. */
