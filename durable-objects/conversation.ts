@@ -17,6 +17,8 @@ import { decideAssignment, type AssignmentDecision } from "../worker/services/au
 import { callbackDataFor } from "../worker/services/conversation-id";
 import { writeConversationIndex } from "../worker/services/conversation-index";
 import { indexMessageTexts } from "../worker/services/search-index";
+import { writeWithFacts, type Fact } from "../worker/reports/fact-writer";
+import { ReportRecorder } from "../worker/reports/recorder";
 import { notify, type NotifyInput } from "../worker/services/notifications";
 import { decodeCursor, encodeCursor } from "../worker/services/cursor";
 import { explainMetaError, RETRIES_EXHAUSTED, type ErrorExplanation } from "../worker/whatsapp/error-sentences";
@@ -102,12 +104,16 @@ export class ConversationDO extends DurableObject<Env> {
    * reserved an agent in the D1 row, which other index writes must keep until it is adopted.
    */
   private deciding = false;
+  /** Report facts of every change (issue 6, worker/reports/recorder.ts), written with the index row. */
+  private readonly reports: ReportRecorder;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.reports = new ReportRecorder(this.sql);
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage);
+      this.reports.migrate();
       const stored = this.meta("alarm_at");
       this.armedAt = stored === null ? null : Number(stored);
     });
@@ -228,6 +234,7 @@ export class ConversationDO extends DurableObject<Env> {
         now,
         now,
       );
+      this.reports.onOutbound(id);
       if (input.text) this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?)", id);
       const payload = buildSendPayload(
         { waId: thread.wa_id, userId: thread.user_id },
@@ -527,6 +534,7 @@ export class ConversationDO extends DurableObject<Env> {
           if (thread?.window_ends_at !== null && thread?.window_ends_at !== undefined && thread.window_ends_at <= horizon) {
             // The window closed: nothing in the row changes but the UI's countdown ends; the
             // version bump makes the index write and the live event reach every browser.
+            this.reports.onWindowExpired(thread.window_ends_at);
             this.bump(Date.now());
             changed = true;
           }
@@ -639,6 +647,7 @@ export class ConversationDO extends DurableObject<Env> {
       now,
       now,
     );
+    this.reports.onInbound(id);
     if (message.text) this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?) ON CONFLICT DO NOTHING", id);
     // The window runs from the customer's message (Meta's timestamp), not from when it reached us.
     const windowEnd = message.timestamp + (message.fromAd ? AD_WINDOW_MS : WINDOW_MS);
@@ -755,6 +764,7 @@ export class ConversationDO extends DurableObject<Env> {
       now,
       messageId,
     );
+    this.reports.onSendFailed(messageId, now);
   }
 
   /** Meta said the window is closed (131047): believe it over our own clock. */
@@ -924,8 +934,11 @@ export class ConversationDO extends DurableObject<Env> {
     if (!thread) return;
     this.deciding = true;
     let decision: AssignmentDecision;
+    let facts: Fact[] = [];
     try {
-      decision = await decideAssignment(this.env.DB, toIndexRow(thread), Date.now());
+      ({ result: decision, written: facts } = await writeWithFacts(this.env.DB, this.reports.pending(), (extra) =>
+        decideAssignment(this.env.DB, toIndexRow(thread), Date.now(), extra),
+      ));
     } catch (err) {
       this.deciding = false;
       // Neither the row nor the decision landed: both retry from the alarm.
@@ -935,6 +948,7 @@ export class ConversationDO extends DurableObject<Env> {
     }
     this.deciding = false;
     if (this.thread()!.version === thread.version) this.indexWritten();
+    this.factsWritten(facts);
 
     // Input gates were open during the call: decide on the state as it is now.
     const now = Date.now();
@@ -997,11 +1011,32 @@ export class ConversationDO extends DurableObject<Env> {
     if (!thread) return;
     try {
       // While a decision it started is in flight, keep the agent it reserved in the row.
-      await writeConversationIndex(this.env.DB, toIndexRow(thread), { keepAssignee: this.deciding && thread.assignee_id === null });
+      const { written } = await writeWithFacts(this.env.DB, this.reports.pending(), (extra) =>
+        writeConversationIndex(this.env.DB, toIndexRow(thread), { keepAssignee: this.deciding && thread.assignee_id === null }, extra),
+      );
       if (this.thread()!.version === thread.version) this.indexWritten();
+      this.factsWritten(written);
     } catch (err) {
       this.indexWriteFailed(thread.conversation_id, err);
     }
+  }
+
+  /**
+   * Report facts that rode on an index write are in D1: forget them, send any left with another
+   * write, and let the Hub refresh the managers' live view (worker/reports/live-push.ts).
+   */
+  private factsWritten(facts: Fact[]): void {
+    if (facts.length === 0) return;
+    this.reports.written(facts);
+    if (this.reports.hasPending()) {
+      this.setTimer("index_sync", "row", Date.now());
+      this.rearm();
+    }
+    this.ctx.waitUntil(
+      this.env.HUB.getByName("workspace")
+        .metricsChanged()
+        .catch((err: unknown) => console.warn("live metrics push failed", err)),
+    );
   }
 
   private indexWritten(): void {
@@ -1071,6 +1106,7 @@ export class ConversationDO extends DurableObject<Env> {
       now,
       now,
     );
+    this.reports.onActivity(id, activity);
     events.push(this.messageEvent("message.created", id, now));
   }
 

@@ -238,6 +238,8 @@ export class HubDO extends DurableObject<Env> {
     } catch {
       return;
     }
+    // The reports page asks for the live view (issue 6, worker/reports/live-push.ts).
+    if (this.metrics.subscribe(ws, input)) return;
     const attachment = attachmentOf(ws);
     const presence = parsePresence(input);
     if (!attachment || !presence) return;

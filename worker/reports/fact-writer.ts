@@ -105,3 +105,22 @@ export function factStatements(db: D1Database, facts: readonly Fact[]): D1Prepar
 export async function writeFacts(db: D1Database, facts: readonly Fact[]): Promise<void> {
   if (facts.length) await db.batch(factStatements(db, facts));
 }
+
+/**
+ * Run an index write with the facts in its batch. Reports must never hold up the inbox: if the
+ * batch with the facts fails, the write is retried once without them (they stay pending in the
+ * DO and ride on a later write). Returns the write's result and the facts that landed.
+ */
+export async function writeWithFacts<T>(
+  db: D1Database,
+  facts: Fact[],
+  write: (extra: D1PreparedStatement[]) => Promise<T>,
+): Promise<{ result: T; written: Fact[] }> {
+  if (facts.length === 0) return { result: await write([]), written: [] };
+  try {
+    return { result: await write(factStatements(db, facts)), written: facts };
+  } catch (err) {
+    console.error("report facts rejected; writing the index without them", err);
+    return { result: await write([]), written: [] };
+  }
+}
