@@ -24,6 +24,9 @@ import { decodeCursor, encodeCursor } from "../worker/services/cursor";
 import { explainMetaError, RETRIES_EXHAUSTED, type ErrorExplanation } from "../worker/whatsapp/error-sentences";
 import { buildSendPayload, DEFAULT_GRAPH_API_URL, GraphClient, type SendOutcome } from "../worker/whatsapp/graph-client";
 import type { InboundMessageData, MetaError, StatusData } from "../worker/whatsapp/normalise";
+import type { MessageContent, Reaction } from "../worker/contracts/whatsapp";
+import { accessTokenFor } from "../worker/services/channel-tokens";
+import { fetchMediaIntoR2, mediaKey } from "../worker/services/media";
 import {
   previewOf,
   toIndexRow,
@@ -56,8 +59,15 @@ import type {
 const HOUR = 60 * 60 * 1000;
 /** Customer-service window after an inbound message. */
 export const WINDOW_MS = 24 * HOUR;
-/** After a message that came through a click-to-WhatsApp ad (it carries a `referral`). */
+/**
+ * The free entry point window (issue 5): a thread that began from a click-to-WhatsApp ad or a
+ * post (the message carries a `referral`) and was answered within 24 hours is free for 72 hours
+ * from that answer. Free-form messages still need the 24-hour customer-service window; templates
+ * are free until it ends. (Meta, "Pricing: free entry point window".)
+ */
 export const AD_WINDOW_MS = 72 * HOUR;
+/** Inbound media still to fetch into R2 is retried this many times (about 2.5 hours), then failed. */
+export const MAX_MEDIA_ATTEMPTS = 12;
 /**
  * A row left in "sending" (the DO died, or the call's answer was lost) is retried only after this
  * delay. Meta may have accepted the message: its first status webhook carries our callback data
@@ -75,6 +85,11 @@ export function retryDelay(attempts: number): number {
   return Math.min(5_000 * 3 ** Math.max(0, attempts - 1), 15 * 60 * 1000);
 }
 
+/** Media fetch backoff: 5 s, 10 s, 20 s, … capped at 30 min. */
+export function mediaRetryDelay(attempts: number): number {
+  return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), 30 * 60 * 1000);
+}
+
 /** How long a status waits for its message (its wamid) to appear. */
 const PENDING_STATUS_TTL_MS = 7 * 24 * HOUR;
 
@@ -86,7 +101,7 @@ const PENDING_STATUS_TTL_MS = 7 * 24 * HOUR;
 export const ASSIGN_RETRY_MS = 60_000;
 const ASSIGN_RETRY_MAX_MS = 15 * 60 * 1000;
 
-type TimerKind = "window" | "outbox" | "index_sync" | "snooze" | "assign" | "search";
+type TimerKind = "window" | "outbox" | "index_sync" | "snooze" | "assign" | "search" | "media" | "window_warn";
 
 /** Statuses in which a thread needs (and counts toward the capacity of) an agent. */
 const ACTIVE_STATUSES: readonly ConversationStatus[] = ["open", "pending"];
@@ -250,6 +265,7 @@ export class ConversationDO extends DurableObject<Env> {
       // Replying is reading: the agent has seen what the customer wrote.
       this.sql.exec("UPDATE thread SET unread_count = 0");
       this.setLastMessage(now, previewOf(input.text, input.content.kind), "out");
+      this.openFreeEntry(now);
       events.push(this.messageEvent("message.created", id, now));
     });
     // Earlier messages still waiting in the outbox go first: the customer reads replies in order.
@@ -559,6 +575,10 @@ export class ConversationDO extends DurableObject<Env> {
         } else if (timer.kind === "assign") {
           this.clearTimer("assign", timer.key);
           assign = true;
+        } else if (timer.kind === "media") {
+          const mediaEvents = await this.runMediaJob(timer.key);
+          if (mediaEvents.length) changed = true;
+          events.push(...mediaEvents);
         } else if (timer.kind === "search") {
           this.clearTimer("search", timer.key);
           await this.flushSearch();
@@ -605,10 +625,15 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   private storeInbound(message: InboundMessageData, now: number, result: IngestResult, events: LiveEvent[]): void {
+    // Issue 5: a reaction goes onto the message it targets; an echo is the owner's own message from
+    // the WhatsApp Business app; a system notice is not the customer writing.
+    if (message.reaction) return this.storeReaction(message, message.echo ? "out" : "in", now, result, events);
+    if (message.echo) return this.storeEcho(message, now, result, events);
     if (this.one("SELECT 1 AS x FROM messages WHERE wamid = ?", message.wamid)) {
       result.duplicates++;
       return;
     }
+    if (message.type === "system") return this.storeSystem(message, now, result, events);
     const before = this.thread()!;
     const firstMessage = this.one("SELECT 1 AS x FROM messages LIMIT 1") === null;
     if (before.status === "closed") {
@@ -632,8 +657,8 @@ export class ConversationDO extends DurableObject<Env> {
     const id = newId("msg");
     this.sql.exec(
       `INSERT INTO messages (id, seq, wamid, direction, type, text, raw, reply_to, timestamp, status, status_at,
-         episode, created_at, updated_at)
-       VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?)`,
+         episode, created_at, updated_at, content)
+       VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)`,
       id,
       this.nextSeq(),
       message.wamid,
@@ -646,11 +671,17 @@ export class ConversationDO extends DurableObject<Env> {
       this.thread()!.episode,
       now,
       now,
+      this.contentJson(message),
     );
+    this.afterMessageStored(id, message, now);
     this.reports.onInbound(id);
     if (message.text) this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?) ON CONFLICT DO NOTHING", id);
     // The window runs from the customer's message (Meta's timestamp), not from when it reached us.
-    const windowEnd = message.timestamp + (message.fromAd ? AD_WINDOW_MS : WINDOW_MS);
+    // It is 24 hours for every message; an ad or post referral opens a free entry point instead.
+    const windowEnd = message.timestamp + WINDOW_MS;
+    if (message.entryPoint) {
+      this.sql.exec("UPDATE thread SET entry_point_at = max(coalesce(entry_point_at, 0), ?)", message.timestamp);
+    }
     this.sql.exec(
       `UPDATE thread SET unread_count = unread_count + 1,
          window_ends_at = max(coalesce(window_ends_at, 0), ?1)`,
@@ -775,10 +806,10 @@ export class ConversationDO extends DurableObject<Env> {
 
   // ---- outbound -------------------------------------------------------------------------------
 
-  private graph(): GraphClient {
+  private graph(token = this.env.WHATSAPP_ACCESS_TOKEN ?? ""): GraphClient {
     return new GraphClient({
       baseUrl: this.env.GRAPH_API_URL || DEFAULT_GRAPH_API_URL,
-      accessToken: this.env.WHATSAPP_ACCESS_TOKEN ?? "",
+      accessToken: token,
       timeoutMs: GRAPH_TIMEOUT_MS,
     });
   }
@@ -799,9 +830,11 @@ export class ConversationDO extends DurableObject<Env> {
     this.inFlight.add(messageId);
     let outcome: SendOutcome;
     try {
-      outcome = this.env.WHATSAPP_ACCESS_TOKEN
-        ? await this.graph().sendMessage(thread.phone_number_id, JSON.parse(row.payload))
-        : { kind: "permanent", status: 0, code: 0, title: "WHATSAPP_ACCESS_TOKEN is not set", details: null };
+      // The number's own token when it has one (issue 5), else WHATSAPP_ACCESS_TOKEN.
+      const token = await accessTokenFor(this.env, thread.channel_id);
+      outcome = token
+        ? await this.graph(token).sendMessage(thread.phone_number_id, JSON.parse(row.payload))
+        : { kind: "permanent", status: 0, code: 0, title: "No access token: set WHATSAPP_ACCESS_TOKEN or the number's own token", details: null };
     } finally {
       this.inFlight.delete(messageId);
     }
@@ -1139,6 +1172,252 @@ export class ConversationDO extends DurableObject<Env> {
   /** `userId` holds one thread fewer: offer them the threads waiting for an agent (in the background). */
   private slotFreed(userId: string): void {
     this.ctx.waitUntil(offerWaitingConversations(this.env, { userId }));
+  }
+
+  // ---- WhatsApp message kinds and media (issue 5) ---------------------------------------------
+
+  /**
+   * Where a message's media file is (for GET /api/media/...): null when the message does not
+   * exist or carries no media.
+   */
+  async mediaStatus(messageId: string): Promise<{ kind: string; state: string; mimeType: string | null; filename: string | null; error: string | null } | null> {
+    const row = this.one<{ content: string | null }>("SELECT content FROM messages WHERE id = ?", messageId);
+    const content = row?.content ? (JSON.parse(row.content) as MessageContent) : null;
+    if (!content || !("media" in content)) return null;
+    return {
+      kind: content.kind,
+      state: content.media.state,
+      mimeType: content.media.mimeType,
+      filename: content.media.filename ?? null,
+      error: content.media.error ?? null,
+    };
+  }
+
+  /** The content to store: Meta's, with the message it quotes (`context.id`) looked up in this thread. */
+  private contentJson(message: InboundMessageData): string {
+    const content = JSON.parse(JSON.stringify(message.content)) as MessageContent;
+    if (message.replyTo) {
+      const quoted = this.one<MessageRow>("SELECT id, direction, type, text FROM messages WHERE wamid = ?", message.replyTo);
+      content.context = {
+        ...content.context,
+        quote: {
+          wamid: message.replyTo,
+          messageId: quoted?.id ?? null,
+          direction: quoted && quoted.direction !== "internal" ? quoted.direction : null,
+          type: quoted?.type ?? null,
+          text: quoted?.text ?? null,
+        },
+      };
+    }
+    return JSON.stringify(content);
+  }
+
+  /** After a message with a wamid is stored: queue its media for R2 and apply reactions that came first. */
+  private afterMessageStored(messageId: string, message: InboundMessageData, now: number): void {
+    const content = message.content;
+    if ("media" in content && content.media.id) {
+      this.sql.exec(
+        "INSERT INTO media_jobs (message_id, media_id, kind, mime_type, filename) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        messageId,
+        content.media.id,
+        content.kind,
+        content.media.mimeType,
+        content.media.filename ?? null,
+      );
+      // Fetched from the alarm, right after this webhook is answered — never on its hot path.
+      this.setTimer("media", messageId, now);
+    }
+    this.refreshReactions(message.wamid, now);
+  }
+
+  /**
+   * A reaction (added, or removed: emoji null) to a message of this thread: recorded by its own
+   * wamid (so a duplicate changes nothing), then the target's current reactions are recomputed. A
+   * reaction to a message not here yet is kept and applied when that message arrives.
+   */
+  private storeReaction(message: InboundMessageData, direction: "in" | "out", now: number, result: IngestResult, events: LiveEvent[]): void {
+    const reaction = message.reaction!;
+    if (this.one("SELECT 1 AS x FROM reactions WHERE wamid = ?", message.wamid)) {
+      result.duplicates++;
+      return;
+    }
+    this.sql.exec(
+      "INSERT INTO reactions (wamid, target_wamid, direction, emoji, timestamp) VALUES (?, ?, ?, ?, ?)",
+      message.wamid,
+      reaction.targetWamid,
+      direction,
+      reaction.emoji,
+      message.timestamp,
+    );
+    result.stored++;
+    const target = this.refreshReactions(reaction.targetWamid, now);
+    if (target) events.push(this.messageEvent("message.updated", target, now));
+  }
+
+  /** Recompute a message's reactions (the latest of each side; a removal clears that side). Its id, or null. */
+  private refreshReactions(targetWamid: string, now: number): string | null {
+    const target = this.one<{ id: string }>("SELECT id FROM messages WHERE wamid = ?", targetWamid);
+    if (!target) return null;
+    const rows = this.sql
+      .exec("SELECT direction, emoji, timestamp FROM reactions WHERE target_wamid = ? ORDER BY timestamp DESC, rowid DESC", targetWamid)
+      .toArray() as unknown as Array<{ direction: "in" | "out"; emoji: string | null; timestamp: number }>;
+    if (rows.length === 0) return null;
+    const latest = new Map<string, (typeof rows)[number]>();
+    for (const r of rows) if (!latest.has(r.direction)) latest.set(r.direction, r);
+    const reactions: Reaction[] = [...latest.values()]
+      .filter((r) => r.emoji)
+      .map((r) => ({ emoji: r.emoji!, direction: r.direction, at: r.timestamp }))
+      .sort((a, b) => (a.direction === b.direction ? 0 : a.direction === "in" ? -1 : 1));
+    this.sql.exec(
+      "UPDATE messages SET reactions = ?, updated_at = ? WHERE id = ?",
+      reactions.length ? JSON.stringify(reactions) : null,
+      now,
+      target.id,
+    );
+    return target.id;
+  }
+
+  /**
+   * The owner answered from the WhatsApp Business app (coexistence, `smb_message_echoes`): an
+   * outbound message, already sent, with no Chorus author. It is an answer, so it may open the
+   * free entry point window; it never touches unread counts or the reply lock.
+   */
+  private storeEcho(message: InboundMessageData, now: number, result: IngestResult, events: LiveEvent[]): void {
+    if (this.one("SELECT 1 AS x FROM messages WHERE wamid = ?", message.wamid)) {
+      result.duplicates++;
+      return;
+    }
+    const id = newId("msg");
+    this.sql.exec(
+      `INSERT INTO messages (id, seq, wamid, direction, type, text, raw, reply_to, timestamp, status, status_at,
+         episode, created_at, updated_at, content)
+       VALUES (?, ?, ?, 'out', ?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?)`,
+      id,
+      this.nextSeq(),
+      message.wamid,
+      message.type,
+      message.text,
+      message.raw,
+      message.replyTo,
+      message.timestamp,
+      message.timestamp,
+      this.thread()!.episode,
+      now,
+      now,
+      this.contentJson(message),
+    );
+    this.afterMessageStored(id, message, now);
+    if (message.text) this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?) ON CONFLICT DO NOTHING", id);
+    this.setLastMessage(message.timestamp, previewOf(message.text, message.type), "out");
+    this.openFreeEntry(message.timestamp);
+    this.applyPending(id, message.wamid, now);
+    events.push(this.messageEvent("message.created", id, now));
+    result.stored++;
+  }
+
+  /**
+   * Meta's notice about the customer (changed number or user id). The routing has already updated
+   * the contact (the same contact, never a new one); the thread shows the notice. It is not the
+   * customer writing: no unread count, no window, no reopening.
+   */
+  private storeSystem(message: InboundMessageData, now: number, result: IngestResult, events: LiveEvent[]): void {
+    const id = newId("msg");
+    this.sql.exec(
+      `INSERT INTO messages (id, seq, wamid, direction, type, text, raw, reply_to, timestamp, status, status_at,
+         episode, created_at, updated_at, content)
+       VALUES (?, ?, ?, 'in', 'system', ?, ?, NULL, ?, 'received', ?, ?, ?, ?, ?)`,
+      id,
+      this.nextSeq(),
+      message.wamid,
+      message.text,
+      message.raw,
+      message.timestamp,
+      message.timestamp,
+      this.thread()!.episode,
+      now,
+      now,
+      this.contentJson(message),
+    );
+    events.push(this.messageEvent("message.created", id, now));
+    result.stored++;
+  }
+
+  /**
+   * An answer (from Chorus or the Business app) at `at`: when the thread's last entry-point
+   * message (ad or post referral) is at most 24 hours old and its free window is not open yet, the
+   * 72-hour free entry point window opens now.
+   */
+  private openFreeEntry(at: number): void {
+    const thread = this.thread();
+    if (!thread || thread.entry_point_at === null || at < thread.entry_point_at || at - thread.entry_point_at > WINDOW_MS) return;
+    if (thread.free_entry_started_at !== null && thread.free_entry_started_at >= thread.entry_point_at) return;
+    this.sql.exec("UPDATE thread SET free_entry_started_at = ?, free_entry_ends_at = ?", at, at + AD_WINDOW_MS);
+  }
+
+  /** Merge `patch` into a message's media info. */
+  private updateMedia(messageId: string, patch: Partial<Extract<MessageContent, { media: unknown }>["media"]>, now: number): void {
+    const row = this.one<{ content: string | null }>("SELECT content FROM messages WHERE id = ?", messageId);
+    const content = row?.content ? (JSON.parse(row.content) as MessageContent) : null;
+    if (!content || !("media" in content)) return;
+    content.media = { ...content.media, ...patch };
+    this.sql.exec("UPDATE messages SET content = ?, updated_at = ? WHERE id = ?", JSON.stringify(content), now, messageId);
+  }
+
+  /**
+   * Fetch one message's media into R2 (Meta: media id → URL → download with the token). A failed
+   * lookup or download is retried with backoff; the message shows "pending" until it lands, then
+   * "ready" — or "failed" with the reason after MAX_MEDIA_ATTEMPTS. Idempotent: a finished job is gone.
+   */
+  private async runMediaJob(messageId: string): Promise<LiveEvent[]> {
+    this.clearTimer("media", messageId);
+    const job = this.one<{ media_id: string; kind: string; mime_type: string | null; filename: string | null; attempts: number }>(
+      "SELECT * FROM media_jobs WHERE message_id = ?",
+      messageId,
+    );
+    const thread = this.thread();
+    if (!job || !thread) return [];
+    const attempt = job.attempts + 1;
+    this.sql.exec("UPDATE media_jobs SET attempts = ? WHERE message_id = ?", attempt, messageId);
+    // Should this instance die mid-fetch, the job is retried later.
+    this.setTimer("media", messageId, Date.now() + mediaRetryDelay(attempt) + GRAPH_TIMEOUT_MS);
+    this.rearm();
+    let outcome: Awaited<ReturnType<typeof fetchMediaIntoR2>>;
+    try {
+      const token = await accessTokenFor(this.env, thread.channel_id);
+      outcome = await fetchMediaIntoR2(this.env.MEDIA, {
+        graphBase: this.env.GRAPH_API_URL || DEFAULT_GRAPH_API_URL,
+        token,
+        mediaId: job.media_id,
+        key: mediaKey(thread.conversation_id, messageId),
+        mimeType: job.mime_type,
+        filename: job.filename,
+        kind: job.kind,
+      });
+    } catch (err) {
+      outcome = { ok: false, retryable: true, error: err instanceof Error ? err.message : String(err) };
+    }
+    const now = Date.now();
+    const events: LiveEvent[] = [];
+    this.ctx.storage.transactionSync(() => {
+      if (!this.one("SELECT 1 AS x FROM media_jobs WHERE message_id = ?", messageId)) return;
+      if (outcome.ok) {
+        this.sql.exec("DELETE FROM media_jobs WHERE message_id = ?", messageId);
+        this.clearTimer("media", messageId);
+        this.updateMedia(messageId, { state: "ready", size: outcome.size, mimeType: outcome.mimeType, error: null }, now);
+        events.push(this.messageEvent("message.updated", messageId, now));
+      } else if (outcome.retryable && attempt < MAX_MEDIA_ATTEMPTS) {
+        this.sql.exec("UPDATE media_jobs SET last_error = ? WHERE message_id = ?", outcome.error, messageId);
+        this.setTimer("media", messageId, now + mediaRetryDelay(attempt));
+      } else {
+        this.sql.exec("DELETE FROM media_jobs WHERE message_id = ?", messageId);
+        this.clearTimer("media", messageId);
+        this.updateMedia(messageId, { state: "failed", error: outcome.error }, now);
+        events.push(this.messageEvent("message.updated", messageId, now));
+        console.error("media could not be fetched", thread.conversation_id, messageId, outcome.error);
+      }
+    });
+    this.rearm();
+    return events;
   }
 
   // ---- small helpers --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /** Row shapes of the DO's tables and their mapping to the API contract. */
 import type { Activity, ConversationSummary, Message, MessageStatus, NoteMentions } from "../../worker/contracts/api";
 import type { ConversationIndexRow } from "../../worker/services/conversation-index";
+import type { MessageContent, Reaction } from "../../worker/contracts/whatsapp";
 
 export interface ThreadRow {
   conversation_id: string;
@@ -32,6 +33,13 @@ export interface ThreadRow {
   close_category: string | null;
   /** Waiting for automatic assignment since (null: not waiting). */
   waiting_since: number | null;
+  /** Issue 5: the last inbound message that came from a click-to-WhatsApp ad or post. */
+  entry_point_at: number | null;
+  /** Issue 5: the 72-hour free entry point window, opened by a reply within 24 h of that message. */
+  free_entry_started_at: number | null;
+  free_entry_ends_at: number | null;
+  /** Issue 5: the window end the "closing soon" alert was sent for. */
+  window_warned_for: number | null;
 }
 
 export interface MessageRow {
@@ -64,6 +72,10 @@ export interface MessageRow {
   /** JSON of NoteMentions (type "note"). */
   mentions: string | null;
   episode: number | null;
+  /** JSON of MessageContent (worker/contracts/whatsapp.ts; issue 5). */
+  content: string | null;
+  /** JSON of Reaction[]: the latest reaction of each side. */
+  reactions: string | null;
 }
 
 export interface OutboxRow {
@@ -109,6 +121,8 @@ export function toMessage(row: MessageRow, conversationId: string): Message {
     author: row.author_id ? { id: row.author_id, name: row.author_name ?? "" } : null,
     ...(row.activity ? { activity: JSON.parse(row.activity) as Activity } : {}),
     ...(row.mentions ? { mentions: JSON.parse(row.mentions) as NoteMentions } : {}),
+    ...(row.content ? { content: JSON.parse(row.content) as MessageContent } : {}),
+    ...(row.reactions ? { reactions: JSON.parse(row.reactions) as Reaction[] } : {}),
   };
 }
 
@@ -136,6 +150,7 @@ export function toSummary(thread: ThreadRow): ConversationSummary {
     teamName: thread.team_id ? thread.team_name : null,
     episode: thread.episode,
     snoozedUntil: thread.status === "snoozed" ? thread.snoozed_until : null,
+    ...(thread.free_entry_ends_at ? { freeEntryEndsAt: thread.free_entry_ends_at } : {}),
   };
 }
 

@@ -100,6 +100,35 @@ const MIGRATIONS: string[] = [
   `
   CREATE TABLE search_pending (message_id TEXT PRIMARY KEY);
   `,
+  // 4 (issue 5): structured content and reactions of messages; reactions by their own wamid (they
+  // are applied to the message they target, never shown as bubbles); media still to fetch into R2;
+  // the free entry point (click-to-WhatsApp ad or post) and its 72-hour free window.
+  `
+  ALTER TABLE messages ADD COLUMN content TEXT;
+  ALTER TABLE messages ADD COLUMN reactions TEXT;
+  CREATE TABLE reactions (
+    wamid TEXT PRIMARY KEY,
+    target_wamid TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    emoji TEXT,
+    timestamp INTEGER NOT NULL,
+    author_id TEXT
+  );
+  CREATE INDEX reactions_target ON reactions (target_wamid, direction, timestamp);
+  CREATE TABLE media_jobs (
+    message_id TEXT PRIMARY KEY,
+    media_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    mime_type TEXT,
+    filename TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+  );
+  ALTER TABLE thread ADD COLUMN entry_point_at INTEGER;
+  ALTER TABLE thread ADD COLUMN free_entry_started_at INTEGER;
+  ALTER TABLE thread ADD COLUMN free_entry_ends_at INTEGER;
+  ALTER TABLE thread ADD COLUMN window_warned_for INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -95,13 +95,22 @@ describe("sending text", () => {
     expect((await detail(owner, id)).lockHolder).toBeNull();
   });
 
-  it("keeps the window open 72 hours after a message from a click-to-WhatsApp ad", async ({ expect }) => {
+  it("a click-to-WhatsApp ad opens the 24-hour window like any message; answering within 24 h opens the 72-hour free entry point (issue 5)", async ({ expect }) => {
     const owner = await signedIn("owner");
-    const at = Date.now() - 48 * HOUR;
-    const { id } = await newThread({ at, referral: true });
-    expect((await detail(owner, id)).windowEndsAt).toBe(Math.floor(at / 1000) * 1000 + 72 * HOUR);
+    const at = Date.now() - 2 * HOUR;
+    const { id, stub } = await newThread({ at, referral: true });
+    expect((await detail(owner, id)).windowEndsAt).toBe(Math.floor(at / 1000) * 1000 + 24 * HOUR);
+    expect((await stub.summary())!.freeEntryEndsAt).toBeUndefined();
+    const before = Date.now();
     await sent(await send(owner, id, { text: "Thanks for clicking our ad" }));
     expect(graph.calls).toHaveLength(1);
+    const free = (await stub.summary())!.freeEntryEndsAt!;
+    expect(free).toBeGreaterThanOrEqual(before + 72 * HOUR);
+    expect(free).toBeLessThanOrEqual(Date.now() + 72 * HOUR);
+
+    // 48 hours after the ad, free-form text needs the customer to write again (Meta: 131047).
+    const late = await newThread({ at: Date.now() - 48 * HOUR, referral: true });
+    expect((await send(owner, late.id, { text: "Too late" })).status).toBe(422);
   });
 
   it("addresses a customer known only by business-scoped user id with `recipient` (Meta's 2026 rule)", async ({ expect }) => {

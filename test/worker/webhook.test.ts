@@ -152,11 +152,24 @@ describe("POST /webhooks/whatsapp: size and shape", () => {
     }
   });
 
-  it("acknowledges fields other than messages (template status updates) with 200 and stores nothing", async ({ expect }) => {
+  it("applies template status updates with 200 and creates no conversation (issue 5: templates sync instantly)", async ({ expect }) => {
     const before = await count("conversations");
     const res = await postWebhook(fixtures["../fixtures/whatsapp/template-status-update.json"]);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ received: 0, ignoredFields: ["message_template_status_update"] });
+    expect(await res.json()).toMatchObject({ received: 0, ignoredFields: [], templatesUpdated: 1 });
+    expect(await count("conversations")).toBe(before);
+    const template = await env.DB.prepare("SELECT status FROM templates WHERE name = 'order_confirmation' AND language = 'en_US'").first();
+    expect(template).toEqual({ status: "APPROVED" });
+  });
+
+  it("acknowledges fields Chorus does not handle (account alerts) with 200 and stores nothing", async ({ expect }) => {
+    const before = await count("conversations");
+    const res = await postWebhook({
+      object: "whatsapp_business_account",
+      entry: [{ id: "102290129340398", changes: [{ field: "account_alerts", value: { entity_type: "WABA", alert_info: {} } }] }],
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ received: 0, ignoredFields: ["account_alerts"] });
     expect(await count("conversations")).toBe(before);
   });
 
@@ -181,7 +194,8 @@ describe("POST /webhooks/whatsapp: every sample payload", () => {
       if (value.messages) value.messages = sent!;
       const res = await postWebhook(payload);
       expect(res.status, name).toBe(200);
-      for (const message of sent ?? []) {
+      // A reaction is not a bubble: it lands on the message it targets (test/worker/wa-inbound.test.ts).
+      for (const message of (sent ?? []).filter((m) => m.type !== "reaction")) {
         const customer = name.includes("bsuid") ? { userId: "US.13491208655302741918" } : { waId: "16505551234" };
         const id = await conversationOf(customer);
         const stored = (await messagesOf(id!)).find((m) => m.wamid === message.id);
@@ -198,7 +212,6 @@ describe("POST /webhooks/whatsapp: every sample payload", () => {
         "Cancel",
         "Priority Mail Express",
         "Philz Coffee, 101 Forest Ave, Palo Alto, CA 94301",
-        "👍",
         "Yes, Tuesday works for me.",
         "Can I get more info about this?",
       ]),

@@ -3,6 +3,7 @@
  * types from them, and /api/openapi.json is generated from them. Times are epoch milliseconds.
  */
 import * as v from "valibot";
+import { MessageContent, Reaction } from "./whatsapp";
 
 export const ErrorBody = v.object({
   error: v.object({
@@ -101,6 +102,11 @@ export const ConversationSummary = v.object({
   episode: v.optional(v.number()),
   /** While snoozed: when it wakes up (the thread also wakes when the customer writes). */
   snoozedUntil: v.optional(v.nullable(v.number())),
+  /**
+   * Issue 5: the thread began from a click-to-WhatsApp ad or post and was answered within 24 hours:
+   * until this time every message (templates included) is free. Present only while known.
+   */
+  freeEntryEndsAt: v.optional(v.nullable(v.number())),
 });
 export type ConversationSummary = v.InferOutput<typeof ConversationSummary>;
 
@@ -220,6 +226,10 @@ export const Message = v.object({
   activity: v.optional(Activity),
   /** type "note" only: who the note mentions. */
   mentions: v.optional(NoteMentions),
+  /** WhatsApp messages (issue 5): what to render — media, location, replies, the quoted message, the ad… */
+  content: v.optional(MessageContent),
+  /** WhatsApp messages (issue 5): the customer's and the business's current reaction to this message. */
+  reactions: v.optional(v.array(Reaction)),
 });
 export type Message = v.InferOutput<typeof Message>;
 

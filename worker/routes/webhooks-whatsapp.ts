@@ -15,6 +15,11 @@ import { verifyWebhookSignature } from "../whatsapp/signature";
 import { WebhookEnvelope } from "../whatsapp/webhook-schema";
 import { normaliseWebhook } from "../whatsapp/normalise";
 import { routeCommands } from "../services/webhook-routing";
+import { applyTemplateStatusUpdates, syncTemplatesFromMeta, type TemplateStatusEvent } from "../services/templates";
+import { recordChannelErrors } from "../services/channel-health";
+import { accessTokenFor } from "../services/channel-tokens";
+import type { Env } from "../env";
+import { DEFAULT_GRAPH_API_URL } from "../whatsapp/graph-client";
 
 /** Meta's payloads are a few KB; anything near this is not from Meta. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -79,13 +84,44 @@ whatsappWebhookRoutes.post(
     }
     const normalised = normaliseWebhook(envelope.output);
     if (!normalised.ok) throw new ApiError(400, "invalid_payload", normalised.reason);
-    const { commands, errors, ignoredFields, ignoredStatuses } = normalised.webhook;
-    for (const { phoneNumberId, error } of errors) {
-      console.warn("whatsapp webhook reported an error", phoneNumberId, error.code, error.title, error.details ?? "");
-    }
+    const { commands, errors, ignoredFields, ignoredStatuses, templateUpdates } = normalised.webhook;
     if (ignoredStatuses.length) console.info("whatsapp statuses not tracked", ignoredStatuses.join(","));
 
-    const outcome = await routeCommands(c.env, commands);
-    return c.json({ received: commands.length, ...outcome, ignoredFields });
+    // Template status changes land in D1 before Meta gets its 200 (issue 5): an approval can be
+    // used at once, a pause or disable stops sends at once. Errors are recorded for channel health.
+    const [outcome, unknownTemplates] = await Promise.all([
+      routeCommands(c.env, commands),
+      applyTemplateStatusUpdates(c.env.DB, templateUpdates),
+      recordChannelErrors(c.env, errors),
+    ]);
+    // A template Chorus never saw: fetch its body and components in the background.
+    if (unknownTemplates.length) c.executionCtx.waitUntil(syncUnknownTemplates(c.env, unknownTemplates));
+    return c.json({
+      received: commands.length,
+      ...outcome,
+      ignoredFields,
+      ...(templateUpdates.length ? { templatesUpdated: templateUpdates.length } : {}),
+      ...(errors.length ? { errorsRecorded: errors.length } : {}),
+    });
   },
 );
+
+/** Fill in templates a status webhook named but Chorus never synced (one Graph call per template). */
+async function syncUnknownTemplates(env: Env, templates: TemplateStatusEvent[]): Promise<void> {
+  for (const t of templates) {
+    if (!t.wabaId) continue;
+    const channel = await env.DB.prepare("SELECT id FROM channels WHERE waba_id = ? ORDER BY created_at LIMIT 1")
+      .bind(t.wabaId)
+      .first<{ id: string }>()
+      .catch(() => null);
+    const token = await accessTokenFor(env, channel?.id ?? null);
+    const result = await syncTemplatesFromMeta(env.DB, {
+      graphBase: env.GRAPH_API_URL || DEFAULT_GRAPH_API_URL,
+      token,
+      wabaId: t.wabaId,
+      name: t.name,
+      maxPages: 2,
+    }).catch((err: unknown) => ({ ok: false as const, status: 0, error: String(err) }));
+    if (!result.ok) console.warn("template sync after a status webhook failed", t.name, result.error);
+  }
+}

@@ -66,3 +66,172 @@ export function placeholderCount(body: string): number {
 export function renderTemplate(body: string, parameters: string[]): string {
   return body.replace(/\{\{\s*(\d+)\s*\}\}/g, (whole, n: string) => parameters[Number(n) - 1] ?? whole);
 }
+
+// ---- sync from Meta (issue 5) -----------------------------------------------------------------
+
+/** Meta's language codes use "_" (en_US); its template webhooks have been seen with "-" (en-US). */
+export function metaLanguage(code: string): string {
+  return code.replace(/-/g, "_");
+}
+
+/** A template as Meta lists it (GET /{waba-id}/message_templates). */
+export interface MetaTemplate {
+  id?: string;
+  name: string;
+  language: string;
+  status: string;
+  category?: string;
+  rejected_reason?: string;
+  components?: Array<{ type?: string; text?: string; format?: string; buttons?: unknown[] }>;
+}
+
+/** The body text (with {{n}} placeholders) of Meta's components; header/footer are kept in `components`. */
+export function bodyOf(template: MetaTemplate): string {
+  const body = template.components?.find((c) => (c.type ?? "").toUpperCase() === "BODY");
+  return body?.text ?? "";
+}
+
+/**
+ * Upsert templates Meta listed for `wabaId`: status, category, body and components, with the
+ * rejection reason. Names and languages are unique in Chorus (one WABA per workspace is the
+ * common case; a second WABA's template of the same name and language updates the same row).
+ */
+export async function upsertTemplates(db: D1Database, wabaId: string, templates: MetaTemplate[], now = Date.now()): Promise<number> {
+  if (templates.length === 0) return 0;
+  const statements = templates.map((t) =>
+    db
+      .prepare(
+        `INSERT INTO templates (id, channel_id, name, language, category, body, status, updated_at, meta_id, waba_id, status_reason, components)
+         VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (name, language) DO UPDATE SET
+           category = excluded.category, body = excluded.body, status = excluded.status, updated_at = excluded.updated_at,
+           meta_id = excluded.meta_id, waba_id = excluded.waba_id, status_reason = excluded.status_reason,
+           components = excluded.components`,
+      )
+      .bind(
+        `tpl_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`,
+        t.name,
+        metaLanguage(t.language),
+        (t.category ?? "UTILITY").toUpperCase(),
+        bodyOf(t),
+        t.status.toUpperCase(),
+        now,
+        t.id ?? null,
+        wabaId,
+        t.rejected_reason && t.rejected_reason !== "NONE" ? t.rejected_reason : null,
+        t.components ? JSON.stringify(t.components) : null,
+      ),
+  );
+  await db.batch(statements);
+  return templates.length;
+}
+
+export interface TemplateStatusEvent {
+  wabaId: string | null;
+  templateId: string | null;
+  name: string;
+  language: string;
+  event: string;
+  reason: string | null;
+  category: string | null;
+}
+
+/**
+ * A `message_template_status_update` webhook, applied at once: the template's status (and reason)
+ * change in D1 before Meta gets its 200, so an approved template can be sent the same second and a
+ * paused or disabled one no longer can. A template Chorus has never seen is recorded (body empty
+ * until the next sync fills it; the webhook route starts that sync in the background).
+ * Returns the names of templates Chorus did not know.
+ */
+export async function applyTemplateStatusUpdates(db: D1Database, updates: TemplateStatusEvent[], now = Date.now()): Promise<TemplateStatusEvent[]> {
+  if (updates.length === 0) return [];
+  const results = await db.batch<{ id: string }>(
+    updates.map((u) =>
+      db
+        .prepare(
+          `UPDATE templates SET status = ?3, status_reason = ?4, updated_at = ?5,
+             meta_id = coalesce(?6, meta_id), waba_id = coalesce(?7, waba_id), category = coalesce(?8, category)
+           WHERE name = ?1 AND language = ?2 RETURNING id`,
+        )
+        .bind(
+          u.name,
+          metaLanguage(u.language),
+          u.event,
+          u.reason && u.reason !== "NONE" ? u.reason : null,
+          now,
+          u.templateId,
+          u.wabaId,
+          u.category ? u.category.toUpperCase() : null,
+        ),
+    ),
+  );
+  const unknown = updates.filter((_, i) => (results[i]?.results.length ?? 0) === 0);
+  if (unknown.length) {
+    await db.batch(
+      unknown.map((u) =>
+        db
+          .prepare(
+            `INSERT INTO templates (id, channel_id, name, language, category, body, status, updated_at, meta_id, waba_id, status_reason)
+             VALUES (?1, NULL, ?2, ?3, ?4, '', ?5, ?6, ?7, ?8, ?9) ON CONFLICT (name, language) DO NOTHING`,
+          )
+          .bind(
+            `tpl_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`,
+            u.name,
+            metaLanguage(u.language),
+            (u.category ?? "UTILITY").toUpperCase(),
+            u.event,
+            now,
+            u.templateId,
+            u.wabaId,
+            u.reason && u.reason !== "NONE" ? u.reason : null,
+          ),
+      ),
+    );
+  }
+  return unknown;
+}
+
+export type SyncResult = { ok: true; synced: number; pages: number } | { ok: false; status: number; error: string };
+
+/**
+ * GET {base}/{wabaId}/message_templates, every page (paging.cursors.after while paging.next is
+ * there), upserting each page. `name` limits the sync to one template (after a webhook).
+ */
+export async function syncTemplatesFromMeta(
+  db: D1Database,
+  options: { graphBase: string; token: string; wabaId: string; name?: string; maxPages?: number },
+  now = Date.now(),
+): Promise<SyncResult> {
+  if (!options.token) return { ok: false, status: 0, error: "No WhatsApp access token is configured." };
+  const base = options.graphBase.replace(/\/+$/, "");
+  let after: string | null = null;
+  let synced = 0;
+  let pages = 0;
+  const maxPages = options.maxPages ?? 100;
+  do {
+    const url = new URL(`${base}/${encodeURIComponent(options.wabaId)}/message_templates`);
+    url.searchParams.set("limit", "100");
+    url.searchParams.set("fields", "id,name,language,status,category,rejected_reason,components");
+    if (options.name) url.searchParams.set("name", options.name);
+    if (after) url.searchParams.set("after", after);
+    let response: Response;
+    try {
+      response = await fetch(url.toString(), { headers: { Authorization: `Bearer ${options.token}` } });
+    } catch (err) {
+      return { ok: false, status: 0, error: err instanceof Error ? err.message : "Network error" };
+    }
+    const body = (await response.json().catch(() => null)) as {
+      data?: MetaTemplate[];
+      paging?: { cursors?: { after?: string }; next?: string };
+      error?: { message?: string; code?: number };
+    } | null;
+    if (!response.ok || !body) {
+      return { ok: false, status: response.status, error: body?.error?.message ?? `HTTP ${response.status}` };
+    }
+    const data = (body.data ?? []).filter((t) => t && typeof t.name === "string" && typeof t.language === "string" && typeof t.status === "string");
+    synced += await upsertTemplates(db, options.wabaId, data, now);
+    pages++;
+    after = body.paging?.next && body.paging.cursors?.after ? body.paging.cursors.after : null;
+  } while (after && pages < maxPages);
+  return { ok: true, synced, pages };
+}

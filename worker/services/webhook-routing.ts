@@ -13,6 +13,7 @@ import type { IngestItem, IngestResult, ThreadIdentity } from "../../durable-obj
 import type { WebhookCommand } from "../whatsapp/normalise";
 import { resolveChannel } from "./channels";
 import { findContact, resolveContact } from "./contacts";
+import { linkIdentifiers, prepareCustomer } from "./contact-identity";
 import { conversationIdFor, parseCallbackData } from "./conversation-id";
 
 interface Group {
@@ -41,7 +42,9 @@ export async function routeCommands(env: Env, commands: WebhookCommand[], now = 
   for (const command of commands) {
     if (command.kind === "inbound") {
       const channel = await resolveChannel(env.DB, command.channel, now);
-      const contact = await resolveContact(env.DB, command.customer, now);
+      // Issue 5: one contact per person — number variants, changed numbers/user ids, merges.
+      const customer = await prepareCustomer(env.DB, command.customer, command.message, now);
+      const contact = await linkIdentifiers(env.DB, await resolveContact(env.DB, customer, now), customer, now);
       const conversationId = await conversationIdFor(channel.id, contact.id);
       const g = group(conversationId);
       g.identity = { conversationId, channel, contact };

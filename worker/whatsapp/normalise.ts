@@ -1,16 +1,19 @@
 /**
  * Meta's webhook payload → a flat list of commands for the Conversation DOs. One POST may batch
  * several entries × changes × messages/statuses; each becomes one command, in payload order.
- * Fields other than "messages" (template status updates, account alerts, …) are reported as
- * ignored so the route can acknowledge them without doing anything yet.
+ * "messages" and "smb_message_echoes" (coexistence: the owner answering from the WhatsApp
+ * Business app) become thread commands; "message_template_status_update" becomes a template
+ * update; other fields (account alerts, …) are reported as ignored and acknowledged.
  */
 import * as v from "valibot";
+import type { MessageContent } from "../contracts/whatsapp";
+import { contentOf, reactionOf, storedType, summaryOf } from "./content";
 import {
   MessagesValue,
+  WebhookMessage,
   type WebhookContact,
   type WebhookEnvelope,
   type WebhookError,
-  type WebhookMessage,
   type WebhookStatus,
 } from "./webhook-schema";
 
@@ -42,6 +45,26 @@ export interface InboundMessageData {
   replyTo: string | null;
   /** The message object exactly as Meta sent it (JSON). */
   raw: string;
+  /** What the thread renders (worker/contracts/whatsapp.ts). */
+  content: MessageContent;
+  /** Sent by the business from the WhatsApp Business app (smb_message_echoes): stored as outbound. */
+  echo: boolean;
+  /** A reaction: applied to the message it targets instead of becoming a bubble (emoji null: removed). */
+  reaction: { targetWamid: string; emoji: string | null } | null;
+  /** The customer came from a click-to-WhatsApp ad or a Facebook/Instagram post (a free entry point). */
+  entryPoint: boolean;
+}
+
+/** A `message_template_status_update` webhook: Meta approved, rejected, paused or disabled a template. */
+export interface TemplateStatusUpdate {
+  wabaId: string | null;
+  templateId: string | null;
+  name: string;
+  language: string;
+  /** Meta's event: APPROVED, REJECTED, PAUSED, DISABLED, PENDING_DELETION, FLAGGED, … */
+  event: string;
+  reason: string | null;
+  category: string | null;
 }
 
 export type DeliveryStatus = "sent" | "delivered" | "read" | "played" | "failed";
@@ -70,30 +93,15 @@ export interface NormalisedWebhook {
   commands: WebhookCommand[];
   /** Changes acknowledged without action (field name), e.g. message_template_status_update. */
   ignoredFields: string[];
-  /** Value-level `errors` Meta reported (logged by the route; they never fail the webhook). */
-  errors: Array<{ phoneNumberId: string; error: MetaError }>;
+  /** Value-level `errors` Meta reported (recorded per channel; they never fail the webhook). */
+  errors: Array<{ phoneNumberId: string; channel: ChannelInfo; error: MetaError }>;
+  /** Template approvals, rejections, pauses… (synced into D1 at once). */
+  templateUpdates: TemplateStatusUpdate[];
   /** Statuses of a kind we do not track (e.g. "deleted"), acknowledged and logged. */
   ignoredStatuses: string[];
 }
 
 export type NormaliseResult = { ok: true; webhook: NormalisedWebhook } | { ok: false; reason: string };
-
-const KNOWN_TYPES = new Set([
-  "text",
-  "image",
-  "video",
-  "audio",
-  "document",
-  "sticker",
-  "button",
-  "interactive",
-  "location",
-  "reaction",
-  "contacts",
-  "order",
-  "system",
-  "request_welcome",
-]);
 
 export function toMetaError(error: WebhookError | undefined): MetaError | null {
   if (!error) return null;
@@ -114,44 +122,8 @@ function field(obj: unknown, key: string): unknown {
 
 /** The text an agent sees for an inbound message: body, caption, chosen reply, place, emoji… */
 export function messageText(message: WebhookMessage, type: string): string | null {
-  const content = field(message, type);
-  switch (type) {
-    case "text":
-      return str(field(content, "body"));
-    case "image":
-    case "video":
-    case "audio":
-    case "sticker":
-      return str(field(content, "caption"));
-    case "document":
-      return str(field(content, "caption")) ?? str(field(content, "filename"));
-    case "button":
-      return str(field(content, "text")) ?? str(field(content, "payload"));
-    case "interactive": {
-      const reply = field(content, "button_reply") ?? field(content, "list_reply") ?? field(content, "nfm_reply");
-      return str(field(reply, "title")) ?? str(field(reply, "body")) ?? str(field(reply, "name"));
-    }
-    case "location": {
-      const parts = [str(field(content, "name")), str(field(content, "address"))].filter(Boolean);
-      if (parts.length) return parts.join(", ");
-      const lat = field(content, "latitude");
-      const long = field(content, "longitude");
-      return typeof lat === "number" && typeof long === "number" ? `${lat}, ${long}` : null;
-    }
-    case "reaction":
-      return str(field(content, "emoji"));
-    case "contacts": {
-      if (!Array.isArray(content)) return null;
-      const names = content.map((c) => str(field(field(c, "name"), "formatted_name"))).filter(Boolean);
-      return names.length ? names.join(", ") : null;
-    }
-    case "order":
-      return str(field(content, "text"));
-    case "system":
-      return str(field(content, "body"));
-    default:
-      return null;
-  }
+  if (type === "reaction") return str(field(field(message, "reaction"), "emoji"));
+  return summaryOf(contentOf({ ...message, type } as Record<string, unknown>));
 }
 
 function findContact(contacts: WebhookContact[] | undefined, waId: string | null, userId: string | null) {
@@ -167,8 +139,6 @@ function inboundCommand(value: MessagesValue, channel: ChannelInfo, message: Web
   const waId = str(message.from) ?? str(contact?.wa_id);
   const userId = str(message.from_user_id) ?? str(contact?.user_id);
   if (!waId && !userId) return `message ${message.id} names no sender (from or from_user_id)`;
-  const metaType = message.type ?? "unsupported";
-  const type = KNOWN_TYPES.has(metaType) ? metaType : "unsupported";
   return {
     kind: "inbound",
     channel,
@@ -178,17 +148,68 @@ function inboundCommand(value: MessagesValue, channel: ChannelInfo, message: Web
       username: str(contact?.profile?.username),
       name: str(contact?.profile?.name),
     },
-    message: {
-      wamid: message.id,
-      type,
-      text: messageText(message, type),
-      timestamp: message.timestamp,
-      fromAd: message.referral !== undefined,
-      replyTo: str(message.context?.id),
-      raw: JSON.stringify(message),
-    },
+    message: messageData(message, false),
   };
 }
+
+/** The stored form of one message object (inbound, or an echo of the owner's own message). */
+function messageData(message: WebhookMessage, echo: boolean): InboundMessageData {
+  const type = storedType(message.type);
+  const content = contentOf(message as Record<string, unknown>);
+  if (echo) content.source = "business_app";
+  const reaction = reactionOf(message as Record<string, unknown>);
+  return {
+    wamid: message.id,
+    type,
+    text: reaction ? reaction.emoji : summaryOf(content),
+    timestamp: message.timestamp,
+    fromAd: message.referral !== undefined,
+    replyTo: str(message.context?.id),
+    raw: JSON.stringify(message),
+    content,
+    echo,
+    reaction,
+    entryPoint: message.referral !== undefined,
+  };
+}
+
+/** Meta writes the echo's `to` as it was typed ("+1 650-555-1234"); wa_id is digits only. */
+function digitsOnly(value: string | null): string | null {
+  if (!value) return null;
+  return /^[+0-9 ()\-.]+$/.test(value) ? value.replace(/[^0-9]/g, "") || null : value;
+}
+
+/**
+ * An echo of a message the owner sent from the WhatsApp Business app (coexistence). `to` is the
+ * customer (phone, or a business-scoped user id as `to_user_id`); stored as an outbound message.
+ */
+function echoCommand(channel: ChannelInfo, message: WebhookMessage): WebhookCommand | string {
+  const m = message as WebhookMessage & { to?: unknown; to_user_id?: unknown };
+  const waId = digitsOnly(str(m.to));
+  const userId = str(m.to_user_id);
+  if (!waId && !userId) return `message echo ${message.id} names no customer (to or to_user_id)`;
+  const isUserId = waId !== null && !/^[0-9]+$/.test(waId);
+  return {
+    kind: "inbound",
+    channel,
+    customer: { waId: isUserId ? null : waId, userId: userId ?? (isUserId ? waId : null), username: null, name: null },
+    message: messageData(message, true),
+  };
+}
+
+const TemplateUpdateValue = v.looseObject({
+  event: v.pipe(v.string(), v.minLength(1)),
+  message_template_id: v.optional(v.union([v.string(), v.number()])),
+  message_template_name: v.pipe(v.string(), v.minLength(1)),
+  message_template_language: v.pipe(v.string(), v.minLength(1)),
+  reason: v.optional(v.nullable(v.string())),
+  message_template_category: v.optional(v.string()),
+});
+
+const EchoesValue = v.looseObject({
+  ...MessagesValue.entries,
+  message_echoes: v.optional(v.array(v.looseObject({ ...WebhookMessage.entries, to: v.optional(v.string()) }))),
+});
 
 function statusCommand(channel: ChannelInfo, status: WebhookStatus): WebhookCommand | null {
   if (!DELIVERY_STATUSES.has(status.status)) return null;
@@ -214,15 +235,30 @@ function describeIssue(issues: v.BaseIssue<unknown>[], where: string): string {
 
 /** Turn a validated envelope into commands; a malformed "messages" value is a reason, not a throw. */
 export function normaliseWebhook(envelope: WebhookEnvelope): NormaliseResult {
-  const webhook: NormalisedWebhook = { commands: [], ignoredFields: [], errors: [], ignoredStatuses: [] };
+  const webhook: NormalisedWebhook = { commands: [], ignoredFields: [], errors: [], ignoredStatuses: [], templateUpdates: [] };
   for (const [e, entry] of envelope.entry.entries()) {
     for (const [c, change] of (entry.changes ?? []).entries()) {
-      if (change.field !== "messages") {
+      const where = `entry.${e}.changes.${c}.value`;
+      if (change.field === "message_template_status_update") {
+        const parsed = v.safeParse(TemplateUpdateValue, change.value);
+        if (!parsed.success) return { ok: false, reason: describeIssue(parsed.issues, where) };
+        const value = parsed.output;
+        webhook.templateUpdates.push({
+          wabaId: str(entry.id),
+          templateId: value.message_template_id === undefined ? null : String(value.message_template_id),
+          name: value.message_template_name,
+          language: value.message_template_language,
+          event: value.event.toUpperCase(),
+          reason: str(value.reason ?? null),
+          category: str(value.message_template_category ?? null),
+        });
+        continue;
+      }
+      if (change.field !== "messages" && change.field !== "smb_message_echoes") {
         webhook.ignoredFields.push(change.field);
         continue;
       }
-      const where = `entry.${e}.changes.${c}.value`;
-      const parsed = v.safeParse(MessagesValue, change.value);
+      const parsed = v.safeParse(EchoesValue, change.value);
       if (!parsed.success) return { ok: false, reason: describeIssue(parsed.issues, where) };
       const value = parsed.output;
       const channel: ChannelInfo = {
@@ -231,10 +267,15 @@ export function normaliseWebhook(envelope: WebhookEnvelope): NormaliseResult {
         wabaId: str(entry.id),
       };
       for (const error of value.errors ?? []) {
-        webhook.errors.push({ phoneNumberId: channel.phoneNumberId, error: toMetaError(error)! });
+        webhook.errors.push({ phoneNumberId: channel.phoneNumberId, channel, error: toMetaError(error)! });
       }
       for (const message of value.messages ?? []) {
         const command = inboundCommand(value, channel, message);
+        if (typeof command === "string") return { ok: false, reason: `${where}: ${command}` };
+        webhook.commands.push(command);
+      }
+      for (const message of value.message_echoes ?? []) {
+        const command = echoCommand(channel, message);
         if (typeof command === "string") return { ok: false, reason: `${where}: ${command}` };
         webhook.commands.push(command);
       }
