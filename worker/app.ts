@@ -29,6 +29,7 @@ import { quickReplyRoutes } from "./routes/quick-replies";
 import { notificationRoutes } from "./routes/notifications";
 import { viewRoutes } from "./routes/views";
 import { searchRoutes } from "./routes/search";
+import { businessHoursRoutes, reportRoutes } from "./routes/reports";
 
 export const app = new Hono<AppEnv>();
 
@@ -55,6 +56,8 @@ app.route("/api/quick-replies", quickReplyRoutes);
 app.route("/api/notifications", notificationRoutes);
 app.route("/api/views", viewRoutes);
 app.route("/api/search", searchRoutes);
+app.route("/api/reports", reportRoutes);
+app.route("/api/business-hours", businessHoursRoutes);
 app.route("/api/templates", templateRoutes);
 app.route("/api/events", eventRoutes);
 app.route("/api", openapiRoutes);

@@ -84,6 +84,19 @@ async function someoneElsesView(): Promise<string> {
   return id;
 }
 
+/** Business hours for the matrix: open around the clock in UTC (what a new workspace has). */
+const matrixHours = {
+  timezone: "UTC",
+  weekly: Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [["00:00", "24:00"]]])),
+  holidays: [],
+};
+
+async function freshChannel(): Promise<string> {
+  await freshConversation();
+  const channel = await env.DB.prepare("SELECT id FROM channels ORDER BY created_at LIMIT 1").first<{ id: string }>();
+  return channel!.id;
+}
+
 const notTheirs = (status: number): Record<Principal, number> => ({ anonymous: 401, agent: status, manager: status, owner: status, token: status });
 
 const matrix: Record<string, Row> = {
@@ -248,6 +261,23 @@ const matrix: Record<string, Row> = {
   "PATCH /api/views/{id}": { req: async () => ({ path: `/api/views/${await someoneElsesView()}`, body: { name: "Taken" } }), expect: notTheirs(404) },
   "DELETE /api/views/{id}": { req: async () => ({ path: `/api/views/${await someoneElsesView()}` }), expect: notTheirs(404) },
   "GET /api/search": { req: () => ({ path: "/api/search?q=matrix" }), expect: signedInOnly(200) },
+
+  // Reports (issue 6): Owners and Managers read them; only the Owner changes business hours
+  "GET /api/reports/summary": { req: () => ({ path: "/api/reports/summary?from=2026-03-02&to=2026-03-08" }), expect: managers(200) },
+  "GET /api/reports/breakdown": { req: () => ({ path: "/api/reports/breakdown?by=agent&from=2026-03-02&to=2026-03-08" }), expect: managers(200) },
+  "GET /api/reports/leaderboard": { req: () => ({ path: "/api/reports/leaderboard?from=2026-03-02&to=2026-03-08" }), expect: managers(200) },
+  "GET /api/reports/live": { req: () => ({ path: "/api/reports/live" }), expect: managers(200) },
+  "GET /api/reports/export.csv": { req: () => ({ path: "/api/reports/export.csv?table=summary&from=2026-03-02&to=2026-03-08" }), expect: managers(200) },
+  "GET /api/business-hours": { req: () => ({ path: "/api/business-hours" }), expect: managers(200) },
+  "PUT /api/business-hours": { req: () => ({ path: "/api/business-hours", body: matrixHours }), expect: ownerOnly(200) },
+  "PUT /api/business-hours/channels/{channelId}": {
+    req: async () => ({ path: `/api/business-hours/channels/${await freshChannel()}`, body: matrixHours }),
+    expect: ownerOnly(200),
+  },
+  "DELETE /api/business-hours/channels/{channelId}": {
+    req: async () => ({ path: `/api/business-hours/channels/${await freshChannel()}` }),
+    expect: ownerOnly(200),
+  },
 
   // Documentation
   "GET /api/openapi.json": { req: () => ({ path: "/api/openapi.json" }), expect: all(200) },

@@ -7,6 +7,7 @@ import { toJsonSchema, toJsonSchemaDefs, type ConversionConfig, type JsonSchema 
 import * as accessContracts from "../contracts/access";
 import * as contracts from "../contracts/api";
 import * as collaborationContracts from "../contracts/collaboration";
+import * as reportContracts from "../contracts/reports";
 import { SESSION_COOKIE } from "../auth/sessions";
 import { WebhookEnvelope } from "../whatsapp/webhook-schema";
 import { routes as registeredRoutes, tagDescriptions, type AuthKind, type ObjectSchema, type RouteDoc, type Schema } from "./registry";
@@ -41,6 +42,7 @@ export function namedSchemas(): Record<string, Schema> {
   for (const [name, value] of Object.entries(contracts)) add(name, value);
   for (const [name, value] of Object.entries(accessContracts)) add(name, value);
   for (const [name, value] of Object.entries(collaborationContracts)) add(name, value);
+  for (const [name, value] of Object.entries(reportContracts)) add(name, value);
   add("WebhookEnvelope", WebhookEnvelope);
   return named;
 }

@@ -52,6 +52,7 @@ import type { Role } from "../env";
 import { WebhookEnvelope } from "../whatsapp/webhook-schema";
 import { collaborationRoutes, collaborationTagDescriptions, type CollaborationTag } from "./collaboration";
 import { inboxRoutes, inboxTagDescriptions, type InboxTag } from "./inbox";
+import { reportsRoutes, reportsTagDescriptions, type ReportsTag } from "./reports";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -81,7 +82,8 @@ export type Tag =
   | "Webhooks"
   | "Documentation"
   | CollaborationTag
-  | InboxTag;
+  | InboxTag
+  | ReportsTag;
 
 // Any valibot schema (sync), the way @valibot/to-json-schema takes it.
 export type Schema = v.GenericSchema;
@@ -674,6 +676,7 @@ export const routes: readonly RouteDoc[] = [
   },
   ...collaborationRoutes,
   ...inboxRoutes,
+  ...reportsRoutes,
 ];
 
 export const tagDescriptions: Record<Tag, string> = {
@@ -693,4 +696,5 @@ export const tagDescriptions: Record<Tag, string> = {
   Documentation: "This document.",
   ...collaborationTagDescriptions,
   ...inboxTagDescriptions,
+  ...reportsTagDescriptions,
 };

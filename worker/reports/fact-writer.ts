@@ -75,7 +75,7 @@ FROM (
       EXISTS (SELECT 1 FROM report_open_hours h WHERE h.scope_id = s.scope AND h.start_at > ?9 - ${PIECE} AND h.start_at <= ?9 AND h.end_at > ?9) AS in_hours
     FROM (SELECT coalesce((SELECT scope_id FROM business_hours WHERE scope_id = ?3), '*') AS scope) s
   )
-)`;
+) x`;
 
 /** One INSERT OR IGNORE per fact, to run in the DO's index-write batch. */
 export function factStatements(db: D1Database, facts: readonly Fact[]): D1PreparedStatement[] {
