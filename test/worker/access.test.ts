@@ -136,7 +136,7 @@ describe("users", () => {
     const agent = await signedIn("agent");
     const res = await call("/api/session", { method: "PATCH", headers: agent.headers, body: { name: "Ann", language: "ja", availability: "online" } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ user: { name: "Ann", language: "ja" } });
+    expect(await res.json()).toMatchObject({ user: { name: "Ann", language: "ja", availability: "online" } });
     const row = await env.DB.prepare("SELECT availability FROM users WHERE id = ?").bind(agent.user.id).first<{ availability: string }>();
     expect(row?.availability).toBe("online");
     expect((await call("/api/session", { method: "PATCH", headers: agent.headers, body: { availability: "busy" } })).status).toBe(400);

@@ -35,8 +35,20 @@ export async function teamsOfUsers(db: D1Database, userIds: string[]): Promise<M
 
 /** The API's view of the signed-in user, with their teams. */
 export async function toApiUser(db: D1Database, user: SessionUser): Promise<User> {
-  const teams = (await teamsOfUsers(db, [user.id])).get(user.id) ?? [];
-  return { id: user.id, name: user.name, email: user.email, role: user.role, language: user.language, teams };
+  const [teams, row] = await Promise.all([
+    teamsOfUsers(db, [user.id]),
+    db.prepare("SELECT availability FROM users WHERE id = ?").bind(user.id).first<{ availability: User["availability"] }>(),
+  ]);
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    role: user.role,
+    language: user.language,
+    teams: teams.get(user.id) ?? [],
+    // An API token is not a person: it has no availability.
+    ...(row?.availability ? { availability: row.availability } : {}),
+  };
 }
 
 const USER_COLUMNS = "id, name, email, role, language, availability, active, created_at";

@@ -41,6 +41,8 @@ export const User = v.object({
   role: Role,
   language: v.nullable(v.string()),
   teams: v.array(v.object({ id: v.string(), name: v.string() })),
+  /** online | away | offline (set by the person; automatic assignment reads it). */
+  availability: v.optional(v.picklist(["online", "away", "offline"])),
 });
 export type User = v.InferOutput<typeof User>;
 
