@@ -14,7 +14,7 @@ import { isThreadEvent, LiveConnection, type InboxEvent } from "./live.svelte";
 import { NotificationCentre, type NotificationHooks } from "./notifications.svelte";
 import { PresenceStore } from "./presence.svelte";
 import { SavedViewStore } from "./saved-views.svelte";
-import { ThreadStore } from "./thread.svelte";
+import { holderFromActivity, ThreadStore } from "./thread.svelte";
 
 /** How long to wait for a conversation.updated before fetching the summary ourselves. */
 const SUMMARY_GRACE_MS = 400;
@@ -200,8 +200,14 @@ export class Inbox {
       this.#applySummary(event.conversation);
       this.counts.schedule();
     } else if (event.type === "message.created") {
-      // The summary normally follows in a conversation.updated; fetch it if it doesn't.
-      this.#expectSummary(id, event.version);
+      // A change of holder, from the thread's own history (see holderFromActivity).
+      const holder = holderFromActivity(event.message);
+      const shown = holder ? this.list.items.find((c) => c.id === id) : undefined;
+      if (holder && shown && event.version >= shown.version) this.list.apply({ ...shown, ...holder, version: event.version });
+      // An Agent who just lost the thread to someone else gets no summary and may not fetch it.
+      const lost = holder !== null && !this.isManager && holder.assigneeId !== null && holder.assigneeId !== this.user.id;
+      // Otherwise the summary normally follows in a conversation.updated; fetch it if it doesn't.
+      if (!lost) this.#expectSummary(id, event.version);
     }
     if (verdict === "gap") void this.#fetchSummary(id);
   }

@@ -71,6 +71,30 @@ export class PendingSend {
   }
 }
 
+/**
+ * What an activity item says about who holds the thread now (null: it says nothing about it).
+ * The thread's own history is news too: the live socket may carry the item to someone who no
+ * longer gets the summary (an agent who just lost the thread), so both the thread and the list
+ * apply it.
+ */
+export function holderFromActivity(
+  message: Pick<Message, "type" | "activity">,
+): Pick<ConversationSummary, "assigneeId" | "assigneeName"> & Partial<Pick<ConversationSummary, "teamId" | "teamName">> | null {
+  const a = message.activity;
+  if (message.type !== "activity" || !a) return null;
+  const team = a.team === undefined ? {} : { teamId: a.team?.id ?? null, teamName: a.team?.name ?? null };
+  switch (a.kind) {
+    case "assigned":
+    case "auto_assigned":
+    case "taken_over":
+      return { assigneeId: a.assignee?.id ?? null, assigneeName: a.assignee?.name ?? null, ...team };
+    case "unassigned":
+      return { assigneeId: null, assigneeName: null, ...team };
+    default:
+      return null;
+  }
+}
+
 /** The lock holder is the assignee (the Conversation DO decides both): derive it from a summary. */
 export function lockHolderOf(summary: Pick<ConversationSummary, "assigneeId" | "assigneeName">): { id: string; name: string } | null {
   return summary.assigneeId ? { id: summary.assigneeId, name: summary.assigneeName ?? "" } : null;
@@ -213,6 +237,10 @@ export class ThreadStore {
     } else {
       this.#merge([event.message]);
       if (event.type === "message.created" && event.message.direction === "in") void this.markRead();
+      const holder = holderFromActivity(event.message);
+      if (holder && this.detail && event.version >= this.detail.version) {
+        this.detail = { ...this.detail, ...holder, lockHolder: lockHolderOf(holder) };
+      }
     }
     // Out of sight a moment ago: a change (e.g. assigned back to us) may have returned it.
     if (verdict === "gap" || (this.gone && event.type === "conversation.updated")) void this.refresh();
