@@ -73,6 +73,8 @@ export const sessionRoutes = new Hono<AppEnv>()
       .run();
     // Coming online: threads waiting for automatic assignment may go to this user now (never throws).
     if (body.availability === "online") await offerWaitingConversations(c.env, { userId: user.id });
+    // The managers' live view shows who is online (issue 6; debounced in the Hub, never throws here).
+    if (body.availability !== undefined) await c.env.HUB.getByName("workspace").metricsChanged().catch(() => undefined);
     const updated = {
       ...user,
       name: body.name ?? user.name,
