@@ -13,6 +13,8 @@ import settingsEn from "./settings.en";
 import settingsJa from "./settings.ja";
 import inboxEn from "./inbox.en";
 import inboxJa from "./inbox.ja";
+import reportsEn from "./reports.en";
+import reportsJa from "./reports.ja";
 
 export { _, locale } from "svelte-i18n";
 
@@ -28,6 +30,8 @@ addMessages("en", settingsEn);
 addMessages("ja", settingsJa);
 addMessages("en", inboxEn);
 addMessages("ja", inboxJa);
+addMessages("en", reportsEn);
+addMessages("ja", reportsJa);
 
 /** Anything `$_` accepts as a value. */
 export type MessageValues = Record<string, string | number | Date | null | undefined>;
