@@ -200,11 +200,13 @@ export class ConversationDO extends DurableObject<Env> {
     if (holder && holder !== input.author.id && input.author.role === "agent") {
       return { ok: false, reason: "locked", holder: { id: holder, name: thread.assignee_name ?? "" } };
     }
-    if (input.content.kind === "text" && !(thread.window_ends_at !== null && thread.window_ends_at > now)) {
+    // Only an approved template may go outside the window; every free-form kind (text, media,
+    // interactive, location) needs it open (issue 5).
+    if (input.content.kind !== "template" && !(thread.window_ends_at !== null && thread.window_ends_at > now)) {
       return { ok: false, reason: "window_closed", windowEndsAt: thread.window_ends_at };
     }
 
-    const id = newId("msg");
+    const id = input.messageId ?? newId("msg");
     const events: LiveEvent[] = [];
     let aheadInLine = false;
     const author: Person = { id: input.author.id, name: input.author.name };
@@ -250,6 +252,7 @@ export class ConversationDO extends DurableObject<Env> {
         now,
       );
       this.reports.onOutbound(id);
+      if (input.display) this.sql.exec("UPDATE messages SET content = ? WHERE id = ?", this.outboundContentJson(input.display, input.content), id);
       if (input.text) this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?)", id);
       const payload = buildSendPayload(
         { waId: thread.wa_id, userId: thread.user_id },
@@ -264,7 +267,7 @@ export class ConversationDO extends DurableObject<Env> {
       );
       // Replying is reading: the agent has seen what the customer wrote.
       this.sql.exec("UPDATE thread SET unread_count = 0");
-      this.setLastMessage(now, previewOf(input.text, input.content.kind), "out");
+      this.setLastMessage(now, previewOf(input.text || null, input.content.kind), "out");
       this.openFreeEntry(now);
       events.push(this.messageEvent("message.created", id, now));
     });
@@ -1191,6 +1194,99 @@ export class ConversationDO extends DurableObject<Env> {
       filename: content.media.filename ?? null,
       error: content.media.error ?? null,
     };
+  }
+
+  /**
+   * The message an earlier send with this Idempotency-Key created (same author), or null. Lets the
+   * media route answer a retried upload without uploading the file to Meta again.
+   */
+  async idempotentMessage(key: string, authorId: string): Promise<ReturnType<typeof toMessage> | null> {
+    const thread = this.thread();
+    const row = this.one<MessageRow>("SELECT * FROM messages WHERE idempotency_key = ? AND author_id = ?", key, authorId);
+    return thread && row ? toMessage(row, thread.conversation_id) : null;
+  }
+
+  /**
+   * The business reacts to a message of this thread (emoji "" removes its reaction). Shown on the
+   * target at once, then sent to WhatsApp; a refusal takes it back. Reactions are not messages, so
+   * they do not go through the outbox: a failure is answered to the agent, who may try again.
+   */
+  async react(input: { actor: { id: string; name: string; role: string }; messageId: string; emoji: string }): Promise<
+    | { ok: true; message: ReturnType<typeof toMessage> }
+    | { ok: false; reason: "not_found" | "message_not_found" | "window_closed" }
+    | { ok: false; reason: "locked"; holder: Person }
+    | { ok: false; reason: "whatsapp_error"; code: number | null; message: string }
+  > {
+    const thread = this.thread();
+    if (!thread) return { ok: false, reason: "not_found" };
+    if (thread.assignee_id && thread.assignee_id !== input.actor.id && input.actor.role === "agent") {
+      return { ok: false, reason: "locked", holder: { id: thread.assignee_id, name: thread.assignee_name ?? "" } };
+    }
+    const now = Date.now();
+    if (!(thread.window_ends_at !== null && thread.window_ends_at > now)) return { ok: false, reason: "window_closed" };
+    const target = this.one<MessageRow>("SELECT * FROM messages WHERE id = ? AND wamid IS NOT NULL AND direction <> 'internal'", input.messageId);
+    if (!target) return { ok: false, reason: "message_not_found" };
+    const pendingKey = `chorus.${newId("rx")}`;
+    const events: LiveEvent[] = [];
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "INSERT INTO reactions (wamid, target_wamid, direction, emoji, timestamp, author_id) VALUES (?, ?, 'out', ?, ?, ?)",
+        pendingKey,
+        target.wamid,
+        input.emoji || null,
+        now,
+        input.actor.id,
+      );
+      this.refreshReactions(target.wamid!, now);
+      events.push(this.messageEvent("message.updated", target.id, now));
+    });
+    this.publish(events);
+    const token = await accessTokenFor(this.env, thread.channel_id);
+    const payload = buildSendPayload(
+      { waId: thread.wa_id, userId: thread.user_id },
+      { kind: "reaction", targetWamid: target.wamid!, emoji: input.emoji },
+      callbackDataFor(thread.conversation_id, pendingKey),
+    );
+    const outcome: SendOutcome = token
+      ? await this.graph(token).sendMessage(thread.phone_number_id, payload)
+      : { kind: "permanent", status: 0, code: 0, title: "No access token is set for this number", details: null };
+    const after = Date.now();
+    const undo: LiveEvent[] = [];
+    this.ctx.storage.transactionSync(() => {
+      if (outcome.kind === "ok") {
+        this.sql.exec("UPDATE reactions SET wamid = ? WHERE wamid = ?", outcome.wamid, pendingKey);
+      } else {
+        this.sql.exec("DELETE FROM reactions WHERE wamid = ?", pendingKey);
+        this.refreshReactions(target.wamid!, after);
+        undo.push(this.messageEvent("message.updated", target.id, after));
+      }
+    });
+    await this.afterChange(undo);
+    if (outcome.kind !== "ok") {
+      const explanation = explainMetaError(outcome.code, outcome.title);
+      return { ok: false, reason: "whatsapp_error", code: outcome.code, message: explanation.sentence };
+    }
+    return { ok: true, message: toMessage(this.one<MessageRow>("SELECT * FROM messages WHERE id = ?", target.id)!, thread.conversation_id) };
+  }
+
+  /** What an outbound message renders: `display`, with the customer message it replies to quoted. */
+  private outboundContentJson(display: MessageContent, content: SendInput["content"]): string {
+    const replyTo = "replyTo" in content ? (content.replyTo ?? null) : null;
+    if (!replyTo) return JSON.stringify(display);
+    const quoted = this.one<MessageRow>("SELECT id, direction, type, text FROM messages WHERE wamid = ?", replyTo);
+    return JSON.stringify({
+      ...display,
+      context: {
+        ...display.context,
+        quote: {
+          wamid: replyTo,
+          messageId: quoted?.id ?? null,
+          direction: quoted && quoted.direction !== "internal" ? quoted.direction : null,
+          type: quoted?.type ?? null,
+          text: quoted?.text ?? null,
+        },
+      },
+    });
   }
 
   /** The content to store: Meta's, with the message it quotes (`context.id`) looked up in this thread. */

@@ -2,6 +2,7 @@
 import type { ConversationStatus, ConversationSummary, Message, NoteMentions } from "../../worker/contracts/api";
 import type { Role } from "../../worker/env";
 import type { OutboundContent } from "../../worker/whatsapp/graph-client";
+import type { MessageContent } from "../../worker/contracts/whatsapp";
 import type { InboundMessageData, StatusData } from "../../worker/whatsapp/normalise";
 
 /** Who this thread is between; stored on the first call, contact fields kept current. */
@@ -38,6 +39,10 @@ export interface SendInput {
   /** What the thread shows: the text, or the template body with its parameters filled in. */
   text: string;
   idempotencyKey: string | null;
+  /** Issue 5: the message id to use (outbound media is stored in R2 under it before the send). */
+  messageId?: string;
+  /** Issue 5: what the thread renders for it (media, interactive, location…); the DO adds the quote. */
+  display?: MessageContent | null;
 }
 
 export interface Person {

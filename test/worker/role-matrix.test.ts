@@ -279,6 +279,45 @@ const matrix: Record<string, Row> = {
     expect: ownerOnly(200),
   },
 
+  // WhatsApp (issue 5): media, reactions, numbers, template sync
+  "GET /api/media/{conversationId}/{messageId}": {
+    req: async () => {
+      const id = await freshConversation();
+      await env.MEDIA.put(`media/${id}/msg_matrix`, new Uint8Array([0x89, 0x50, 0x4e, 0x47]), { httpMetadata: { contentType: "image/png" } });
+      return { path: `/api/media/${id}/msg_matrix` };
+    },
+    expect: signedInOnly(200),
+  },
+  // No multipart body: every signed-in caller who may see the thread reaches the file check (400).
+  "POST /api/conversations/{id}/media": { req: async () => ({ path: `/api/conversations/${await freshConversation()}/media` }), expect: signedInOnly(400) },
+  "POST /api/conversations/{id}/reactions": {
+    req: async () => {
+      const id = await freshConversation();
+      const page = await env.CONVERSATION.getByName(id).listMessages({ cursor: null, limit: 1 });
+      return { path: `/api/conversations/${id}/reactions`, body: { messageId: page!.messages[0]!.id, emoji: "👍" } };
+    },
+    expect: signedInOnly(200),
+  },
+  "GET /api/channels": { req: () => ({ path: "/api/channels" }), expect: ownerOnly(200) },
+  "PATCH /api/channels/{id}": {
+    req: async () => {
+      await freshConversation();
+      const channel = await env.DB.prepare("SELECT id FROM channels ORDER BY created_at LIMIT 1").first<{ id: string }>();
+      return { path: `/api/channels/${channel!.id}`, body: { name: "Matrix line" } };
+    },
+    expect: ownerOnly(200),
+  },
+  "GET /api/channels/{id}/errors": {
+    req: async () => {
+      await freshConversation();
+      const channel = await env.DB.prepare("SELECT id FROM channels ORDER BY created_at LIMIT 1").first<{ id: string }>();
+      return { path: `/api/channels/${channel!.id}/errors` };
+    },
+    expect: ownerOnly(200),
+  },
+  // This file's fake Graph API lists no templates: a permitted caller gets Meta's failure (502).
+  "POST /api/templates/sync": { req: () => ({ path: "/api/templates/sync" }), expect: managers(502) },
+
   // Documentation
   "GET /api/openapi.json": { req: () => ({ path: "/api/openapi.json" }), expect: all(200) },
   "GET /api/docs": { req: () => ({ path: "/api/docs" }), expect: all(200) },

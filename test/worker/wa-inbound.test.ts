@@ -258,7 +258,7 @@ describe("replies quote the message they answer", () => {
     const original = wamid();
     await post(inbound({ from, id: original, text: "Do you ship to Osaka?", at: Date.now() - 5_000 }));
     const reply = inbound({ from, text: "Also to Kyoto?" });
-    const message = (reply.entry[0]!.changes[0]!.value as { messages: Array<Record<string, unknown>> }).messages[0]!;
+    const message = (reply.entry[0]!.changes[0]!.value as unknown as { messages: Array<Record<string, unknown>> }).messages[0]!;
     message.context = { from, id: original };
     await post(reply);
     const id = (await conversationOf({ waId: from }))!;

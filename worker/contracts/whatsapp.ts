@@ -187,3 +187,130 @@ export const Reaction = v.object({
   at: v.number(),
 });
 export type Reaction = v.InferOutput<typeof Reaction>;
+
+// ---- numbers (channels), their health and errors ------------------------------------------------
+
+export const ChannelHealth = v.object({
+  /** When Meta last called the webhook for this number. */
+  lastWebhookAt: v.nullable(v.number()),
+  lastErrorAt: v.nullable(v.number()),
+  lastErrorCode: v.nullable(v.number()),
+  lastErrorTitle: v.nullable(v.string()),
+});
+
+export const ChannelSettings = v.object({
+  id: v.string(),
+  phoneNumberId: v.string(),
+  displayPhoneNumber: v.nullable(v.string()),
+  /** The name agents see for this number. */
+  name: v.nullable(v.string()),
+  /** The WhatsApp Business Account it belongs to (from the webhook's entry id, or set here). */
+  wabaId: v.nullable(v.string()),
+  /** The number has its own access token (never returned); false: WHATSAPP_ACCESS_TOKEN is used. */
+  hasOwnToken: v.boolean(),
+  /** New conversations of this number go to this team's queue. */
+  defaultTeamId: v.nullable(v.string()),
+  /** Sending rate (messages per second); null: Meta's default, 80. */
+  messagesPerSecond: v.nullable(v.number()),
+  health: ChannelHealth,
+  createdAt: v.number(),
+});
+export type ChannelSettings = v.InferOutput<typeof ChannelSettings>;
+export const ChannelSettingsList = v.object({ channels: v.array(ChannelSettings) });
+export const ChannelSettingsResponse = v.object({ channel: ChannelSettings });
+
+export const UpdateChannelBody = v.strictObject({
+  name: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.minLength(1, "Enter a name, or null to clear it."), v.maxLength(100)))),
+  wabaId: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.regex(/^\d{5,25}$/, "A WhatsApp Business Account id is digits.")))),
+  /** A system-user access token for this number; null removes it (WHATSAPP_ACCESS_TOKEN is used again). */
+  accessToken: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.minLength(20, "This does not look like an access token."), v.maxLength(2048)))),
+  defaultTeamId: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(64)))),
+  messagesPerSecond: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)))),
+});
+export type UpdateChannelBody = v.InferOutput<typeof UpdateChannelBody>;
+
+export const ChannelError = v.object({
+  id: v.string(),
+  at: v.number(),
+  code: v.number(),
+  title: v.string(),
+  details: v.nullable(v.string()),
+  /** webhook (value-level errors Meta sent), media, template_sync. */
+  source: v.string(),
+});
+export const ChannelErrorList = v.object({ errors: v.array(ChannelError) });
+
+// ---- templates sync -----------------------------------------------------------------------------
+
+export const TemplateSyncResponse = v.object({
+  synced: v.number(),
+  accounts: v.array(
+    v.object({ wabaId: v.string(), ok: v.boolean(), synced: v.number(), pages: v.number(), error: v.optional(v.string()) }),
+  ),
+});
+
+// ---- outbound kinds (issue 5): request shapes of POST /api/conversations/:id/messages and reactions ----
+
+export const WamidRef = v.pipe(v.string(), v.minLength(1), v.maxLength(256), v.description("The wamid of the customer message this replies to."));
+const OptionId = v.pipe(v.string(), v.trim(), v.minLength(1, "Give each option an id."), v.maxLength(256));
+
+/** Meta: body 1024, header 60, footer 60, button title 20, list row title 24 / description 72, 3 buttons, 10 rows. */
+/** Which fields a type needs (buttons, sections, cta) is checked by the route (whatsapp/outbound.ts): the contract stays convertible to JSON Schema. */
+export const InteractiveBody = v.strictObject({
+  type: v.picklist(["button", "list", "cta_url"]),
+  header: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(60, "A header has at most 60 characters."))),
+  body: v.pipe(v.string(), v.trim(), v.minLength(1, "Write the message."), v.maxLength(1024, "The body has at most 1024 characters.")),
+  footer: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(60, "A footer has at most 60 characters."))),
+  buttons: v.optional(
+    v.pipe(
+      v.array(v.strictObject({ id: OptionId, title: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(20, "A button title has at most 20 characters.")) })),
+      v.minLength(1, "Add at least one button."),
+      v.maxLength(3, "WhatsApp allows at most 3 reply buttons."),
+    ),
+  ),
+  listButton: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(20, "The list button has at most 20 characters."))),
+  sections: v.optional(
+    v.pipe(
+      v.array(
+        v.strictObject({
+          title: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(24, "A section title has at most 24 characters."))),
+          rows: v.pipe(
+            v.array(
+              v.strictObject({
+                id: OptionId,
+                title: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(24, "A row title has at most 24 characters.")),
+                description: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(72, "A row description has at most 72 characters."))),
+              }),
+            ),
+            v.minLength(1, "A section needs at least one row."),
+          ),
+        }),
+      ),
+      v.minLength(1, "Add at least one section."),
+      v.maxLength(10, "WhatsApp allows at most 10 sections."),
+    ),
+  ),
+  cta: v.optional(
+    v.strictObject({
+      displayText: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(20, "The button text has at most 20 characters.")),
+      url: v.pipe(v.string(), v.trim(), v.url("Enter a full URL."), v.regex(/^[Hh][Tt][Tt][Pp][Ss]?:\/\//, "The link must start with http:// or https://."), v.maxLength(2000)),
+    }),
+  ),
+});
+export type InteractiveBody = v.InferOutput<typeof InteractiveBody>;
+
+export const LocationBody = v.strictObject({
+  latitude: v.pipe(v.number(), v.minValue(-90), v.maxValue(90)),
+  longitude: v.pipe(v.number(), v.minValue(-180), v.maxValue(180)),
+  name: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(1000))),
+  address: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(1000))),
+});
+
+export const ReactionBody = v.strictObject({
+  /** The Chorus message id to react to (an inbound or outbound message with a wamid). */
+  messageId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  /** One emoji; "" removes the reaction. */
+  emoji: v.pipe(v.string(), v.maxLength(16, "A reaction is one emoji.")),
+});
+export type ReactionBody = v.InferOutput<typeof ReactionBody>;
+

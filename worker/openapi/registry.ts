@@ -53,6 +53,7 @@ import { WebhookEnvelope } from "../whatsapp/webhook-schema";
 import { collaborationRoutes, collaborationTagDescriptions, type CollaborationTag } from "./collaboration";
 import { inboxRoutes, inboxTagDescriptions, type InboxTag } from "./inbox";
 import { reportsRoutes, reportsTagDescriptions, type ReportsTag } from "./reports";
+import { whatsappRoutes, whatsappTagDescriptions, type WhatsAppTag } from "./whatsapp";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -83,7 +84,8 @@ export type Tag =
   | "Documentation"
   | CollaborationTag
   | InboxTag
-  | ReportsTag;
+  | ReportsTag
+  | WhatsAppTag;
 
 // Any valibot schema (sync), the way @valibot/to-json-schema takes it.
 export type Schema = v.GenericSchema;
@@ -677,6 +679,7 @@ export const routes: readonly RouteDoc[] = [
   ...collaborationRoutes,
   ...inboxRoutes,
   ...reportsRoutes,
+  ...whatsappRoutes,
 ];
 
 export const tagDescriptions: Record<Tag, string> = {
@@ -697,4 +700,5 @@ export const tagDescriptions: Record<Tag, string> = {
   ...collaborationTagDescriptions,
   ...inboxTagDescriptions,
   ...reportsTagDescriptions,
+  ...whatsappTagDescriptions,
 };

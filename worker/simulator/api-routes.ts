@@ -9,6 +9,8 @@ import { ApiError } from "../errors";
 import { validate } from "../validation";
 import { SIM_BUSINESS_NAME, SIM_DISPLAY_PHONE_NUMBER, SIM_PHONE_NUMBER_ID, SIM_WABA_ID, SIMULATOR_DO_NAME } from "./constants";
 import { rememberOrigin, webhookOrigin } from "./origin";
+import { CustomerSendKindBody, metaMessageFor } from "./inbound-kinds";
+import { SAMPLE_FILES } from "./sample-media";
 
 const Phone = v.pipe(
   v.string(),
@@ -112,6 +114,29 @@ simulatorApiRoutes.post("/customers/:id/messages", validate("param", CustomerPar
   const result = await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).customerSends(c.req.valid("param").id, c.req.valid("json").text);
   if (!result.ok) throw customerNotFound();
   return c.json({ message: result.message }, 201);
+});
+
+/** The bundled sample files a customer can send (issue 5). */
+simulatorApiRoutes.get("/samples", (c) =>
+  c.json({ samples: Object.entries(SAMPLE_FILES).map(([name, f]) => ({ name, kind: f.kind, mimeType: f.mimeType, filename: f.filename })) }),
+);
+
+/**
+ * The customer sends any other kind (issue 5): a sample picture, voice note, document or sticker,
+ * a location, a contact card, a reply button or list choice, a Flow answer, a reaction, an order,
+ * a template quick-reply, or text from a click-to-WhatsApp ad — each as Meta's webhook carries it.
+ */
+simulatorApiRoutes.post("/customers/:id/send", validate("param", CustomerParam), validate("json", CustomerSendKindBody), async (c) => {
+  const spec = await metaMessageFor(c.env, c.req.valid("json"));
+  const result = await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).customerSendsKind(c.req.valid("param").id, spec);
+  if (!result.ok) throw customerNotFound();
+  return c.json({ message: result.message }, 201);
+});
+
+/** For tests and demos: the next `count` media lookups of the Graph fake fail, as Meta's sometimes do. */
+simulatorApiRoutes.post("/graph/fail-media-lookups", validate("json", v.object({ count: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)) })), async (c) => {
+  await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).failMediaLookups(c.req.valid("json").count);
+  return c.body(null, 204);
 });
 
 simulatorApiRoutes.all("*", () => {

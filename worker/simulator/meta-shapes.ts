@@ -74,6 +74,18 @@ function envelope(value: Record<string, unknown>) {
  * to every message webhook since 2026); a username, when set, rides in `profile.username`.
  */
 export function inboundTextWebhook(customer: SimCustomerIdentity, message: { wamid: string; at: number; text: string }) {
+  return inboundWebhook(customer, { wamid: message.wamid, at: message.at, type: "text", content: { body: message.text } });
+}
+
+/**
+ * Any inbound message kind (issue 5): `type` and its object exactly as Meta nests them
+ * (`{"type":"image","image":{…}}`), plus an optional `context` (a reply, a product inquiry) and
+ * `referral` (a click-to-WhatsApp ad).
+ */
+export function inboundWebhook(
+  customer: SimCustomerIdentity,
+  message: { wamid: string; at: number; type: string; content: unknown; context?: Record<string, unknown>; referral?: Record<string, unknown> },
+) {
   const contact: Record<string, unknown> = {
     profile: customer.username ? { name: customer.name, username: customer.username } : { name: customer.name },
   };
@@ -83,9 +95,17 @@ export function inboundTextWebhook(customer: SimCustomerIdentity, message: { wam
   const msg: Record<string, unknown> = {};
   if (customer.waId) msg.from = customer.waId;
   msg.from_user_id = customer.userId;
-  Object.assign(msg, { id: message.wamid, timestamp: metaTimestamp(message.at), type: "text", text: { body: message.text } });
+  Object.assign(msg, { id: message.wamid, timestamp: metaTimestamp(message.at) });
+  if (message.context) msg.context = message.context;
+  if (message.referral) msg.referral = message.referral;
+  Object.assign(msg, { type: message.type, [message.type]: message.content });
 
   return envelope({ contacts: [contact], messages: [msg] });
+}
+
+/** Meta's answer to GET /{media-id}: a short-lived URL to download the file with the token. */
+export function mediaLookupAnswer(id: string, file: { url: string; mimeType: string; size: number; sha256: string }) {
+  return { messaging_product: "whatsapp", url: file.url, mime_type: file.mimeType, sha256: file.sha256, file_size: file.size, id };
 }
 
 /**
@@ -116,7 +136,7 @@ export function sendAccepted(input: string, customer: SimCustomerIdentity, byUse
 }
 
 export interface GraphError {
-  status: 400 | 401 | 404;
+  status: 400 | 401 | 404 | 500;
   body: {
     error: {
       message: string;
@@ -162,6 +182,9 @@ export const graphErrors = {
     ),
   templateNotFound: (name: string, language: string) =>
     graphError(404, 132001, "OAuthException", "(#132001) Template name does not exist in the translation", `template name (${name}) does not exist in ${language}`),
+  mediaLookupFailed: () => graphError(500, 2, "OAuthException", "Service temporarily unavailable", "The simulator was told to fail this media lookup."),
+  unknownMedia: (id: string) =>
+    graphError(400, 100, "GraphMethodException", `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`, undefined, 33),
   templateParamMismatch: (expected: number, got: number) =>
     graphError(
       400,

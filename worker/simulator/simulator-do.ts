@@ -9,6 +9,7 @@ import {
   WEBHOOK_RETRY_BASE_MS,
 } from "./constants";
 import {
+  inboundWebhook,
   inboundTextWebhook,
   newWamid,
   signatureHeader,
@@ -17,6 +18,9 @@ import {
   type Pricing,
   type SimCustomerIdentity,
 } from "./meta-shapes";
+
+/** JSON, as it crosses the Durable Object RPC boundary. */
+export type SimJson = string | number | boolean | null | SimJson[] | { [key: string]: SimJson };
 
 /** How the simulator reaches the Worker's webhook. Real HTTP by default; tests swap it to capture. */
 export type WebhookTransport = (url: string, init: RequestInit) => Promise<Response>;
@@ -39,8 +43,11 @@ export interface SimMessage {
   id: string;
   customerId: string;
   direction: "in" | "out";
-  kind: "text" | "template";
+  /** text, template, or (issue 5) image, audio, video, document, sticker, location, contacts, interactive, reaction, button, order, … */
+  kind: string;
   text: string;
+  /** Issue 5: the kind's details as Meta's payload carries them (media id, buttons, coordinates…), as JSON text. */
+  payload: string | null;
   templateName: string | null;
   status: SimMessageStatus;
   callbackData: string | null;
@@ -64,8 +71,10 @@ export interface BusinessMessageInput {
   to: string | null;
   /** `recipient` (business-scoped user id), if any. */
   recipient: string | null;
-  kind: "text" | "template";
+  kind: string;
   text: string;
+  /** Issue 5: the kind's object from the business's payload (media, interactive, location, reaction…), as JSON text. */
+  payload?: string | null;
   templateName: string | null;
   callbackData: string | null;
   pricing: Pricing;
@@ -176,6 +185,11 @@ export class SimulatorDO extends DurableObject<Env> {
       `);
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '1')");
     }
+    if (version < 2) {
+      // Issue 5: every message kind keeps its details (media id, buttons, coordinates…).
+      this.sql.exec("ALTER TABLE messages ADD COLUMN payload TEXT");
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '2')");
+    }
   }
 
   // ---- customers -------------------------------------------------------------------------------
@@ -271,6 +285,50 @@ export class SimulatorDO extends DurableObject<Env> {
     return { ok: true, message: this.messageByWamid(wamid)! };
   }
 
+  /**
+   * The customer sends any kind (issue 5): `type` and its Meta object (`content`), with an optional
+   * reply context and ad referral, as Meta's webhook carries them. `text` is what the chat shows.
+   */
+  async customerSendsKind(
+    customerId: string,
+    spec: { type: string; content: SimJson; text: string; context?: { [key: string]: SimJson }; referral?: { [key: string]: SimJson } },
+  ): Promise<CustomerSendsResult> {
+    const customer = this.customerById(customerId);
+    if (!customer) return { ok: false, reason: "customer_not_found" };
+    const now = Date.now();
+    const wamid = newWamid();
+    const payload = { [spec.type]: spec.content, ...(spec.context ? { context: spec.context } : {}), ...(spec.referral ? { referral: spec.referral } : {}) };
+    this.sql.exec(
+      `INSERT INTO messages (wamid, customer_id, direction, kind, text, status, payload, created_at, updated_at)
+       VALUES (?, ?, 'in', ?, ?, 'pending', ?, ?, ?)`,
+      wamid,
+      customerId,
+      spec.type,
+      spec.text,
+      JSON.stringify(payload),
+      now,
+      now,
+    );
+    const body = JSON.stringify(
+      inboundWebhook(customer, { wamid, at: now, type: spec.type, content: spec.content, context: spec.context, referral: spec.referral }),
+    );
+    await this.deliver(body, wamid, 1);
+    return { ok: true, message: this.messageByWamid(wamid)! };
+  }
+
+  /** The next `count` media lookups of the Graph fake fail (Meta's lookups fail now and then). */
+  async failMediaLookups(count: number): Promise<void> {
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('media_lookup_failures', ?)", String(Math.max(0, count)));
+  }
+
+  /** True (and one fewer left) when this media lookup must fail. */
+  async takeMediaLookupFailure(): Promise<boolean> {
+    const left = Number(this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'media_lookup_failures'").toArray()[0]?.value ?? 0);
+    if (left <= 0) return false;
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('media_lookup_failures', ?)", String(left - 1));
+    return true;
+  }
+
   // ---- the Graph API fake ----------------------------------------------------------------------
 
   /**
@@ -298,8 +356,8 @@ export class SimulatorDO extends DurableObject<Env> {
     const now = Date.now();
     const wamid = newWamid();
     this.sql.exec(
-      `INSERT INTO messages (wamid, customer_id, direction, kind, text, template_name, status, callback_data, pricing, created_at, updated_at)
-       VALUES (?, ?, 'out', ?, ?, ?, 'accepted', ?, ?, ?, ?)`,
+      `INSERT INTO messages (wamid, customer_id, direction, kind, text, template_name, status, callback_data, pricing, created_at, updated_at, payload)
+       VALUES (?, ?, 'out', ?, ?, ?, 'accepted', ?, ?, ?, ?, ?)`,
       wamid,
       customer.id,
       msg.kind,
@@ -309,6 +367,7 @@ export class SimulatorDO extends DurableObject<Env> {
       JSON.stringify(msg.pricing),
       now,
       now,
+      msg.payload ?? null,
     );
     // "sent" goes from the alarm, not from inside this call: the business is still waiting for the
     // Graph API answer (with the wamid) when Meta's first status could already arrive.
@@ -483,8 +542,9 @@ export class SimulatorDO extends DurableObject<Env> {
       id: String(r.wamid),
       customerId: String(r.customer_id),
       direction: r.direction === "out" ? "out" : "in",
-      kind: r.kind === "template" ? "template" : "text",
+      kind: String(r.kind),
       text: String(r.text),
+      payload: typeof r.payload === "string" ? r.payload : null,
       templateName: r.template_name === null ? null : String(r.template_name),
       status: String(r.status) as SimMessageStatus,
       callbackData: r.callback_data === null ? null : String(r.callback_data),

@@ -18,9 +18,27 @@ export interface Recipient {
   userId: string | null;
 }
 
+export type OutboundMediaKind = "image" | "video" | "audio" | "document" | "sticker";
+
 export type OutboundContent =
-  | { kind: "text"; text: string }
-  | { kind: "template"; name: string; language: string; parameters: string[] };
+  | { kind: "text"; text: string; previewUrl?: boolean; replyTo?: string | null }
+  | { kind: "template"; name: string; language: string; parameters: string[] }
+  /** Media uploaded to Meta first (POST /{phone-number-id}/media), sent by its id (issue 5). */
+  | { kind: OutboundMediaKind; mediaId: string; caption?: string | null; filename?: string | null; replyTo?: string | null }
+  | {
+      kind: "interactive";
+      interactiveType: "button" | "list" | "cta_url";
+      header: string | null;
+      body: string;
+      footer: string | null;
+      buttons?: Array<{ id: string; title: string }>;
+      listButton?: string | null;
+      sections?: Array<{ title: string | null; rows: Array<{ id: string; title: string; description: string | null }> }>;
+      cta?: { displayText: string; url: string } | null;
+      replyTo?: string | null;
+    }
+  | { kind: "location"; latitude: number; longitude: number; name: string | null; address: string | null; replyTo?: string | null }
+  | { kind: "reaction"; targetWamid: string; emoji: string };
 
 export interface GraphClientOptions {
   baseUrl: string;
@@ -52,9 +70,54 @@ export function buildSendPayload(recipient: Recipient, content: OutboundContent,
     ...recipientFields(recipient),
     biz_opaque_callback_data: callbackData,
   };
+  // A reply to one of the customer's messages quotes it on their phone (Messages API `context`).
+  const context = "replyTo" in content && content.replyTo ? { context: { message_id: content.replyTo } } : {};
   if (content.kind === "text") {
-    return { ...base, type: "text", text: { body: content.text, preview_url: false } };
+    return { ...base, ...context, type: "text", text: { body: content.text, preview_url: content.previewUrl ?? false } };
   }
+  if (isMediaContent(content)) {
+    const media: Record<string, unknown> = { id: content.mediaId };
+    // Meta refuses a caption on audio and stickers.
+    if (content.caption && content.kind !== "audio" && content.kind !== "sticker") media.caption = content.caption;
+    if (content.kind === "document" && content.filename) media.filename = content.filename;
+    return { ...base, ...context, type: content.kind, [content.kind]: media };
+  }
+  if (content.kind === "location") {
+    return {
+      ...base,
+      ...context,
+      type: "location",
+      location: {
+        latitude: content.latitude,
+        longitude: content.longitude,
+        ...(content.name ? { name: content.name } : {}),
+        ...(content.address ? { address: content.address } : {}),
+      },
+    };
+  }
+  if (content.kind === "reaction") {
+    return { ...base, type: "reaction", reaction: { message_id: content.targetWamid, emoji: content.emoji } };
+  }
+  if (content.kind === "interactive") {
+    const interactive: Record<string, unknown> = { type: content.interactiveType, body: { text: content.body } };
+    if (content.header) interactive.header = { type: "text", text: content.header };
+    if (content.footer) interactive.footer = { text: content.footer };
+    if (content.interactiveType === "button") {
+      interactive.action = { buttons: (content.buttons ?? []).map((b) => ({ type: "reply", reply: { id: b.id, title: b.title } })) };
+    } else if (content.interactiveType === "list") {
+      interactive.action = {
+        button: content.listButton ?? "Options",
+        sections: (content.sections ?? []).map((section) => ({
+          ...(section.title ? { title: section.title } : {}),
+          rows: section.rows.map((r) => ({ id: r.id, title: r.title, ...(r.description ? { description: r.description } : {}) })),
+        })),
+      };
+    } else {
+      interactive.action = { name: "cta_url", parameters: { display_text: content.cta?.displayText ?? "", url: content.cta?.url ?? "" } };
+    }
+    return { ...base, ...context, type: "interactive", interactive };
+  }
+  if (content.kind !== "template") throw new Error(`unknown outbound kind ${(content as { kind: string }).kind}`);
   return {
     ...base,
     type: "template",
@@ -104,6 +167,17 @@ export async function classifyResponse(response: Response): Promise<SendOutcome>
     title: title ?? `HTTP ${response.status}`,
     details: error?.error_data?.details ?? null,
   };
+}
+
+const MEDIA_KINDS = new Set<string>(["image", "video", "audio", "document", "sticker"]);
+
+export function isMediaContent(content: OutboundContent): content is Extract<OutboundContent, { mediaId: string }> {
+  return MEDIA_KINDS.has(content.kind);
+}
+
+/** "Mark as read" for an inbound message (Meta marks every earlier message of the chat read too). */
+export function buildReadPayload(wamid: string) {
+  return { messaging_product: "whatsapp", status: "read", message_id: wamid };
 }
 
 export class GraphClient {

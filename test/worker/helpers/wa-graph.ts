@@ -46,7 +46,7 @@ export function useWaGraph(): WaGraph {
   let failing = 0;
   let failStatus = 500;
 
-  const record = (request: Request, body: Record<string, unknown> | null, form?: WaGraphCall["form"]) => {
+  const record = (request: { url: string; method: string; headers: { get(name: string): string | null } }, body: Record<string, unknown> | null, form?: WaGraphCall["form"]) => {
     const url = new URL(request.url);
     calls.push({ method: request.method, path: url.pathname + url.search, authorization: request.headers.get("Authorization"), body, ...(form ? { form } : {}) });
   };

@@ -1,0 +1,151 @@
+/**
+ * Registry entries for the WhatsApp routes of issue 5: media (serve, send), reactions, the numbers
+ * (channels) with their health and errors, and template sync. Spread into `routes` by
+ * worker/openapi/registry.ts; schemas come from worker/contracts/whatsapp.ts and the route modules.
+ */
+import * as v from "valibot";
+import { SendMessageResponse } from "../contracts/api";
+import {
+  ReactionBody,
+  ChannelErrorList,
+  ChannelSettingsList,
+  ChannelSettingsResponse,
+  TemplateSyncResponse,
+  UpdateChannelBody,
+} from "../contracts/whatsapp";
+import type { Role } from "../env";
+import { ChannelErrorsQuery } from "../routes/channels";
+import { MediaParams } from "../routes/media";
+import type { RouteDoc } from "./registry";
+
+export type WhatsAppTag = "Media" | "Channels";
+
+export const whatsappTagDescriptions: Record<WhatsAppTag, string> = {
+  Media: "Pictures, voice notes, videos, documents and stickers: stored in Chorus once, served only to who may see the conversation.",
+  Channels: "The workspace's WhatsApp numbers: name, business account, own access token, default team, health (Owner only).",
+};
+
+const id = (what: string) => v.pipe(v.string(), v.maxLength(64), v.description(`The ${what} id.`));
+const ConversationIdParams = v.object({ id: id("conversation (cnv_…)") });
+const ChannelIdParams = v.object({ id: id("channel (chn_…)") });
+const IdempotencyHeaders = v.object({
+  "Idempotency-Key": v.optional(
+    v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("A unique string per file you mean to send; a retry with it never uploads or sends twice.")),
+  ),
+});
+const OWNER: readonly Role[] = ["owner"];
+const MANAGERS: readonly Role[] = ["owner", "manager"];
+const HIDDEN_CONVERSATION = "not_found: no such conversation (or not yours to see).";
+
+export const whatsappRoutes: readonly RouteDoc[] = [
+  {
+    method: "GET",
+    path: "/api/media/{conversationId}/{messageId}",
+    operationId: "getMessageMedia",
+    summary: "A message's file (picture, voice note, video, document, sticker)",
+    description:
+      "Served from Chorus's own storage with the file's type, `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy. Pictures, audio and video are `inline`; anything else is an `attachment` with a sanitised file name. Inbound files are fetched from WhatsApp right after the message arrives (with retries); until then the answer is 409 media_pending.",
+    tag: "Media",
+    auth: "user",
+    request: { params: MediaParams },
+    responses: { 200: { description: "The file.", content: { mediaType: "application/octet-stream", description: "The stored file, with its own Content-Type." } } },
+    errors: {
+      404: `${HIDDEN_CONVERSATION} Or the message has no file.`,
+      409: "media_pending: the file is still being fetched from WhatsApp (Retry-After given).",
+      410: "media_failed: WhatsApp never delivered the file (its reason is in the message's content).",
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/conversations/{id}/media",
+    operationId: "sendMedia",
+    summary: "Send a picture, video, audio, document or sticker",
+    description:
+      "multipart/form-data: `file` (required), `caption` (not for audio and stickers), `kind` (image | video | audio | document | sticker; default from the file's type — any file can go as a document), `replyTo` (the wamid of the customer message this answers). WhatsApp's limits are checked first: image JPEG/PNG up to 5 MB, video MP4/3GPP and audio AAC/AMR/MP3/MP4/OGG (Opus) up to 16 MB, document up to 100 MB, sticker WebP up to 500 KB. The file is stored in Chorus, uploaded to WhatsApp and sent through the conversation's outbox (the 24-hour window and the reply lock apply, as for text).",
+    tag: "Media",
+    auth: "user",
+    request: { params: ConversationIdParams, headers: IdempotencyHeaders },
+    responses: { 201: { description: "The message, queued or already sent.", schema: SendMessageResponse } },
+    errors: {
+      404: HIDDEN_CONVERSATION,
+      409: "locked: someone else is replying. Or idempotency_conflict.",
+      413: "media_too_large: over WhatsApp's limit for that kind of file.",
+      422: "media_type_unsupported: WhatsApp does not accept that type for that kind. Or media_empty. Or window_closed.",
+      502: "media_upload_failed: WhatsApp refused the file.",
+      503: "media_upload_failed: WhatsApp could not take the file right now; try again.",
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/conversations/{id}/reactions",
+    operationId: "reactToMessage",
+    summary: "React to a message with an emoji (or remove the reaction)",
+    description:
+      "{messageId, emoji}: the business's reaction to a customer's (or its own) message, shown on that message, not as a new one. \"\" removes it. Needs the 24-hour window, like any free-form message.",
+    tag: "Messages",
+    auth: "user",
+    request: { params: ConversationIdParams, body: ReactionBody },
+    responses: { 200: { description: "The message with its reactions.", schema: v.object({ message: SendMessageResponse.entries.message }) } },
+    errors: {
+      404: `${HIDDEN_CONVERSATION} Or message_not_found: no such message with a WhatsApp id in this conversation.`,
+      409: "locked: someone else is replying.",
+      422: "window_closed.",
+      502: "whatsapp_error: WhatsApp refused the reaction (its reason is given).",
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/channels",
+    operationId: "listChannels",
+    summary: "The workspace's WhatsApp numbers, with their settings and health",
+    tag: "Channels",
+    auth: "user",
+    roles: OWNER,
+    responses: { 200: { description: "Every number.", schema: ChannelSettingsList } },
+  },
+  {
+    method: "PATCH",
+    path: "/api/channels/{id}",
+    operationId: "updateChannel",
+    summary: "Change a number's name, business account, own access token, default team or sending rate",
+    description:
+      "Only the fields given change. `accessToken` is write-only (encrypted at rest with CHANNEL_TOKEN_KEY, never returned; null removes it). Audit-logged without the token.",
+    tag: "Channels",
+    auth: "user",
+    roles: OWNER,
+    request: { params: ChannelIdParams, body: UpdateChannelBody },
+    responses: { 200: { description: "The number after the change.", schema: ChannelSettingsResponse } },
+    errors: {
+      404: "not_found: no such channel.",
+      422: "invalid_team: no such team. Or token_key_missing: CHANNEL_TOKEN_KEY is not set.",
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/channels/{id}/errors",
+    operationId: "listChannelErrors",
+    summary: "Errors WhatsApp reported for a number, newest first",
+    tag: "Channels",
+    auth: "user",
+    roles: OWNER,
+    request: { params: ChannelIdParams, query: ChannelErrorsQuery },
+    responses: { 200: { description: "The recorded errors.", schema: ChannelErrorList } },
+    errors: { 404: "not_found: no such channel." },
+  },
+  {
+    method: "POST",
+    path: "/api/templates/sync",
+    operationId: "syncTemplates",
+    summary: "Fetch every template of every known WhatsApp Business Account from Meta",
+    description:
+      "All pages of GET /{waba-id}/message_templates. Status changes also arrive instantly through Meta's message_template_status_update webhook.",
+    tag: "Templates",
+    auth: "user",
+    roles: MANAGERS,
+    responses: { 200: { description: "How many templates each account had.", schema: TemplateSyncResponse } },
+    errors: {
+      422: "no_business_account: no WhatsApp Business Account id is known yet.",
+      502: "template_sync_failed: Meta did not answer for any account.",
+    },
+  },
+];

@@ -1,0 +1,115 @@
+/**
+ * Outbound kinds beyond text and templates (issue 5): media (by Meta media id), reply buttons,
+ * lists, a call-to-action URL button, a location, a reply to a specific customer message, and
+ * reactions. Request shapes (valibot, referenced by SendMessageBody and the OpenAPI registry),
+ * Meta's limits checked before anything is sent, and what the thread shows for each.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/interactive-reply-buttons-messages
+ */
+import * as v from "valibot";
+import { InteractiveBody, LocationBody, WamidRef, type MediaKind, type MessageContent } from "../contracts/whatsapp";
+export { InteractiveBody, LocationBody, ReactionBody } from "../contracts/whatsapp";
+import type { OutboundContent } from "./graph-client";
+import { MEDIA_LIMITS } from "./graph-media";
+
+/** The rich send bodies (besides {text} and {template}) of POST /api/conversations/:id/messages. */
+export const RichSendBodies = [
+  v.strictObject({
+    text: v.pipe(v.string(), v.trim(), v.minLength(1, "Write a message."), v.maxLength(4096)),
+    replyTo: v.optional(WamidRef),
+    /** Let WhatsApp show a preview of the first link. */
+    previewUrl: v.optional(v.boolean()),
+  }),
+  v.strictObject({ interactive: InteractiveBody, replyTo: v.optional(WamidRef) }),
+  v.strictObject({ location: LocationBody, replyTo: v.optional(WamidRef) }),
+] as const;
+
+/** Meta's rules an interactive body's shape cannot express: a message naming the field, or null. */
+export function interactiveProblem(i: InteractiveBody): string | null {
+  if (i.type === "button" && !i.buttons?.length) return "interactive.buttons: reply buttons need `buttons` (1 to 3).";
+  if (i.type === "list" && !i.sections?.length) return "interactive.sections: a list needs `sections`.";
+  if (i.type === "list" && (i.sections ?? []).reduce((n, s) => n + s.rows.length, 0) > 10) return "interactive.sections: WhatsApp allows at most 10 rows in a list.";
+  if (i.type === "cta_url" && !i.cta) return "interactive.cta: a call-to-action button needs `cta` {displayText, url}.";
+  const ids = [...(i.buttons ?? []).map((b) => b.id), ...(i.sections ?? []).flatMap((s) => s.rows.map((r) => r.id))];
+  if (new Set(ids).size !== ids.length) return "interactive: every button and row needs its own id.";
+  return null;
+}
+
+/** A rich body → the Graph content, the plain text the list shows, and what the thread renders. */
+export function richOutbound(body: Record<string, unknown>): { content: OutboundContent; text: string; display: MessageContent } | null {
+  const replyTo = typeof body.replyTo === "string" ? body.replyTo : null;
+  if (typeof body.text === "string" && (replyTo || body.previewUrl !== undefined)) {
+    return {
+      content: { kind: "text", text: body.text, previewUrl: body.previewUrl === true, replyTo },
+      text: body.text,
+      display: { kind: "text", body: body.text },
+    };
+  }
+  if (body.interactive) {
+    const i = body.interactive as InteractiveBody;
+    const content: OutboundContent = {
+      kind: "interactive",
+      interactiveType: i.type,
+      header: i.header || null,
+      body: i.body,
+      footer: i.footer || null,
+      ...(i.type === "button" ? { buttons: i.buttons ?? [] } : {}),
+      ...(i.type === "list"
+        ? {
+            listButton: i.listButton ?? null,
+            sections: (i.sections ?? []).map((s) => ({
+              title: s.title || null,
+              rows: s.rows.map((r) => ({ id: r.id, title: r.title, description: r.description || null })),
+            })),
+          }
+        : {}),
+      ...(i.type === "cta_url" ? { cta: i.cta ?? null } : {}),
+      replyTo,
+    };
+    const { kind: _kind, replyTo: _r, ...rest } = content;
+    return { content, text: i.body, display: { kind: "interactive", ...rest } as MessageContent };
+  }
+  if (body.location) {
+    const l = body.location as v.InferOutput<typeof LocationBody>;
+    const name = l.name || null;
+    const address = l.address || null;
+    return {
+      content: { kind: "location", latitude: l.latitude, longitude: l.longitude, name, address, replyTo },
+      text: [name, address].filter(Boolean).join(", ") || `${l.latitude}, ${l.longitude}`,
+      display: { kind: "location", latitude: l.latitude, longitude: l.longitude, name, address, url: null },
+    };
+  }
+  return null;
+}
+
+export type MediaCheck = { ok: true; kind: MediaKind } | { ok: false; status: 413 | 422; code: string; message: string };
+
+const KIND_BY_TYPE = new Map<string, MediaKind>();
+for (const [kind, limits] of Object.entries(MEDIA_LIMITS) as Array<[MediaKind, (typeof MEDIA_LIMITS)[MediaKind]]>) {
+  for (const type of limits.types) if (!KIND_BY_TYPE.has(type)) KIND_BY_TYPE.set(type, kind);
+}
+
+/**
+ * Meta's rules for a file a business sends, checked before anything is uploaded: a type WhatsApp
+ * accepts for that kind (the kind follows the type unless asked for, e.g. a PNG as a document), and
+ * the kind's size limit (image 5 MB, video and audio 16 MB, document 100 MB, sticker 500 KB).
+ */
+export function checkOutboundMedia(mimeType: string, size: number, requested?: MediaKind): MediaCheck {
+  const type = mimeType.split(";")[0]!.trim().toLowerCase();
+  const kind = requested ?? KIND_BY_TYPE.get(type) ?? "document";
+  const limits = MEDIA_LIMITS[kind];
+  // Any file may go as a document; other kinds only in their own types.
+  if (kind !== "document" && !limits.types.includes(type)) {
+    return {
+      ok: false,
+      status: 422,
+      code: "media_type_unsupported",
+      message: `WhatsApp does not accept ${type || "this file type"} as ${kind === "audio" ? "audio" : `a${kind === "image" ? "n" : ""} ${kind}`}. Accepted: ${limits.types.join(", ")}.`,
+    };
+  }
+  if (size === 0) return { ok: false, status: 422, code: "media_empty", message: "The file is empty." };
+  if (size > limits.maxBytes) {
+    const mb = limits.maxBytes >= 1024 * 1024 ? `${limits.maxBytes / 1024 / 1024} MB` : `${limits.maxBytes / 1024} KB`;
+    return { ok: false, status: 413, code: "media_too_large", message: `WhatsApp accepts ${kind === "document" ? "documents" : `${kind}s`} up to ${mb}; this file is larger.` };
+  }
+  return { ok: true, kind };
+}
