@@ -15,6 +15,7 @@ export default defineConfig(async () => {
             WHATSAPP_APP_SECRET: "test-app-secret",
             WHATSAPP_VERIFY_TOKEN: "test-verify-token",
             WHATSAPP_ACCESS_TOKEN: "test-access-token",
+            CHANNEL_TOKEN_KEY: "test-channel-token-key-0123456789abcdef",
             GRAPH_API_URL: "https://graph.test/v24.0",
             SIMULATOR: "on",
           },

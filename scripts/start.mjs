@@ -48,6 +48,8 @@ const LOCAL_SECRETS = {
   WHATSAPP_VERIFY_TOKEN: () => randomBytes(16).toString("hex"),
   // The token the Worker sends to the Graph API; the simulator's Graph fake checks it.
   WHATSAPP_ACCESS_TOKEN: () => `sim-${randomBytes(24).toString("hex")}`,
+  // Encrypts each number's own access token at rest (issue 5; docs/whatsapp.md).
+  CHANNEL_TOKEN_KEY: () => randomBytes(32).toString("hex"),
 };
 
 function ensureDevVars() {
