@@ -82,7 +82,7 @@ const reportsEn = {
       resolution: "Resolution",
       resolutionActive: "Resolution without pauses",
       median: "Median",
-      p90: "90th percentile",
+      p90: "p90",
       mean: "Mean",
       count: "{count} measured",
     },
@@ -101,7 +101,7 @@ const reportsEn = {
       resolution: "Per episode: from its start to its first close.",
       resolutionActive: "Resolution minus the time the conversation spent pending or snoozed.",
       median: "Half of the times were shorter, half longer.",
-      p90: "9 in 10 times were at most this long.",
+      p90: "The 90th percentile: 9 in 10 times were at most this long.",
     },
     chart: {
       title: "Over time",

@@ -82,7 +82,7 @@ const reportsJa: SameKeys<ReportsMessages> = {
       resolution: "解決時間",
       resolutionActive: "解決時間（保留・スヌーズを除く）",
       median: "中央値",
-      p90: "90パーセンタイル",
+      p90: "p90",
       mean: "平均",
       count: "{count}件を計測",
     },
@@ -101,7 +101,7 @@ const reportsJa: SameKeys<ReportsMessages> = {
       resolution: "エピソードごとに、開始から最初のクローズまでの時間。",
       resolutionActive: "解決時間から、保留またはスヌーズだった時間を除いたもの。",
       median: "半分はこれより短く、半分はこれより長い時間。",
-      p90: "10回のうち9回はこの時間以内。",
+      p90: "90パーセンタイル：10回のうち9回はこの時間以内。",
     },
     chart: {
       title: "推移",
