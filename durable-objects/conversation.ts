@@ -66,6 +66,8 @@ export const WINDOW_MS = 24 * HOUR;
  * are free until it ends. (Meta, "Pricing: free entry point window".)
  */
 export const AD_WINDOW_MS = 72 * HOUR;
+/** The holder of a thread hears this long before its 24-hour window closes (issue 5). */
+export const WINDOW_WARNING_MS = HOUR;
 /** Inbound media still to fetch into R2 is retried this many times (about 2.5 hours), then failed. */
 export const MAX_MEDIA_ATTEMPTS = 12;
 /**
@@ -578,6 +580,9 @@ export class ConversationDO extends DurableObject<Env> {
         } else if (timer.kind === "assign") {
           this.clearTimer("assign", timer.key);
           assign = true;
+        } else if (timer.kind === "window_warn") {
+          this.clearTimer("window_warn", timer.key);
+          this.warnWindowClosing(horizon);
         } else if (timer.kind === "media") {
           const mediaEvents = await this.runMediaJob(timer.key);
           if (mediaEvents.length) changed = true;
@@ -691,7 +696,11 @@ export class ConversationDO extends DurableObject<Env> {
       windowEnd,
     );
     const thread = this.thread()!;
-    if (thread.window_ends_at === windowEnd && windowEnd > now) this.setTimer("window", "close", windowEnd);
+    if (thread.window_ends_at === windowEnd && windowEnd > now) {
+      this.setTimer("window", "close", windowEnd);
+      // Issue 5: the holder hears before it closes (WINDOW_WARNING_MS ahead, or now if that is past).
+      this.setTimer("window_warn", "soon", Math.max(now, windowEnd - WINDOW_WARNING_MS));
+    }
     this.setLastMessage(message.timestamp, previewOf(message.text, message.type), "in");
     events.push(this.messageEvent("message.created", id, now));
     result.stored++;
@@ -805,6 +814,7 @@ export class ConversationDO extends DurableObject<Env> {
   private closeWindow(now: number): void {
     this.sql.exec("UPDATE thread SET window_ends_at = ? WHERE window_ends_at IS NULL OR window_ends_at > ?", now, now);
     this.clearTimer("window", "close");
+    this.clearTimer("window_warn", "soon");
   }
 
   // ---- outbound -------------------------------------------------------------------------------
@@ -1121,6 +1131,8 @@ export class ConversationDO extends DurableObject<Env> {
   private setAssignee(assignee: Person | null, _now: number): void {
     this.sql.exec("UPDATE thread SET assignee_id = ?, assignee_name = ?", assignee?.id ?? null, assignee?.name ?? null);
     if (assignee) this.stopWaiting();
+    // Issue 5: a new holder hears about a window that closes soon, too.
+    if (assignee) this.armWindowWarning(Date.now(), true);
   }
 
   /**
@@ -1448,6 +1460,34 @@ export class ConversationDO extends DurableObject<Env> {
     if (!thread || thread.entry_point_at === null || at < thread.entry_point_at || at - thread.entry_point_at > WINDOW_MS) return;
     if (thread.free_entry_started_at !== null && thread.free_entry_started_at >= thread.entry_point_at) return;
     this.sql.exec("UPDATE thread SET free_entry_started_at = ?, free_entry_ends_at = ?", at, at + AD_WINDOW_MS);
+  }
+
+  /**
+   * The window closes within WINDOW_WARNING_MS: tell the holder (notification centre, pushed live),
+   * once per window end. Nobody holds it: the team's queue shows the countdown instead.
+   */
+  private warnWindowClosing(horizon: number): void {
+    const thread = this.thread();
+    if (!thread?.assignee_id || thread.window_ends_at === null) return;
+    const end = thread.window_ends_at;
+    if (end <= Date.now() || end - horizon > WINDOW_WARNING_MS || thread.window_warned_for === end) return;
+    this.sql.exec("UPDATE thread SET window_warned_for = ?", end);
+    this.notifyLater({
+      userId: thread.assignee_id,
+      kind: "window_closing",
+      conversationId: thread.conversation_id,
+      preview: thread.last_message_preview ?? "",
+    });
+  }
+
+  /** Schedule the closing-soon alert for the current window end (`renew`: a new holder, alert again). */
+  private armWindowWarning(now: number, renew = false): void {
+    const thread = this.thread();
+    const end = thread?.window_ends_at ?? null;
+    if (end === null || end <= now) return;
+    if (renew) this.sql.exec("UPDATE thread SET window_warned_for = NULL");
+    else if (thread!.window_warned_for === end) return;
+    this.setTimer("window_warn", "soon", Math.max(now, end - WINDOW_WARNING_MS));
   }
 
   /** Merge `patch` into a message's media info. */

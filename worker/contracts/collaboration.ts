@@ -81,7 +81,8 @@ export const UpdateQuickReplyBody = v.strictObject({ shortcut: v.optional(Shortc
 
 // ---- notifications -----------------------------------------------------------------------------
 
-export const NotificationKind = v.picklist(["assigned", "mentioned", "new_message"]);
+/** window_closing (issue 5): the 24-hour window of a conversation the user holds closes soon. */
+export const NotificationKind = v.picklist(["assigned", "mentioned", "new_message", "window_closing"]);
 export type NotificationKind = v.InferOutput<typeof NotificationKind>;
 
 export const Notification = v.object({
