@@ -45,14 +45,32 @@ export function relativeTime(t: Translate, locale: string, at: number, now: numb
   }).format(at);
 }
 
+/**
+ * One formatter per locale and shape: building an Intl.DateTimeFormat costs far more than using
+ * one, and a scrolling thread formats every row that comes into view.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(locale: string, shape: "clock" | "full"): Intl.DateTimeFormat {
+  const key = `${locale}|${shape}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(
+      locale,
+      shape === "clock" ? { hour: "2-digit", minute: "2-digit" } : { dateStyle: "medium", timeStyle: "short" },
+    );
+    formatters.set(key, format);
+  }
+  return format;
+}
+
 /** Clock time of a message: "14:05" / "14:05". */
 export function clockTime(locale: string, at: number): string {
-  return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(at);
+  return formatter(locale, "clock").format(at);
 }
 
 /** Full date and time, for a tooltip. */
 export function fullDateTime(locale: string, at: number): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(at);
+  return formatter(locale, "full").format(at);
 }
 
 function startOfDay(at: number): number {
