@@ -27,6 +27,7 @@ import type { InboundMessageData, MetaError, StatusData } from "../worker/whatsa
 import type { MessageContent, Reaction } from "../worker/contracts/whatsapp";
 import { accessTokenFor } from "../worker/services/channel-tokens";
 import { fetchMediaIntoR2, mediaKey } from "../worker/services/media";
+import { rateLimitBackoff } from "../worker/whatsapp/rate-limits";
 import {
   previewOf,
   toIndexRow,
@@ -868,7 +869,11 @@ export class ConversationDO extends DurableObject<Env> {
         events.push(this.messageEvent("message.updated", messageId, now));
       } else if (outcome.kind === "retryable" && current.attempts < MAX_SEND_ATTEMPTS) {
         // No answer at all (status 0) may still mean Meta accepted it: wait at least the grace delay.
-        const delay = outcome.status === 0 ? Math.max(retryDelay(current.attempts), SENDING_GRACE_MS) : retryDelay(current.attempts);
+        // Issue 5: Meta's "slow down" codes (130429 throughput, 131056 pair limit) wait longer.
+        const delay =
+          outcome.status === 0
+            ? Math.max(retryDelay(current.attempts), SENDING_GRACE_MS)
+            : rateLimitBackoff(outcome.code, current.attempts, retryDelay(current.attempts));
         this.sql.exec(
           "UPDATE outbox SET state = 'queued', sending_since = NULL, next_attempt_at = ?, last_error = ? WHERE message_id = ?",
           now + delay,

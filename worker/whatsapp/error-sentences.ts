@@ -200,7 +200,87 @@ const TABLE: Record<number, ErrorExplanation> = {
     sentence: "This business number is not registered with WhatsApp Cloud API.",
     retryable: false,
   },
+  // ---- issue 5: the rest of Meta's table --------------------------------------------------------
+  33: {
+    reason: "business_number_invalid",
+    sentence: "WhatsApp does not know this business number any more (it may have been deleted). An owner needs to check the number's settings.",
+    retryable: false,
+  },
+  130472: {
+    reason: "experiment_number",
+    sentence: "WhatsApp did not deliver this message: the customer's number is part of a Meta experiment that limits business messages.",
+    retryable: false,
+  },
+  131037: {
+    reason: "display_name_required",
+    sentence: "This business number cannot send until Meta approves its display name. An owner needs to check it in WhatsApp Manager.",
+    retryable: false,
+  },
+  131060: {
+    reason: "message_unavailable",
+    sentence: "WhatsApp could not show this message here. The customer can see it on their phone.",
+    retryable: false,
+  },
+  132068: {
+    reason: "flow_blocked",
+    sentence: "WhatsApp blocked this Flow. Use another Flow or ask an owner to check it in WhatsApp Manager.",
+    retryable: false,
+  },
+  132069: {
+    reason: "flow_throttled",
+    sentence: "This Flow has been sent too often and WhatsApp is limiting it. Try again later.",
+    retryable: false,
+  },
+  133000: {
+    reason: "number_registration_problem",
+    sentence: "The business number's earlier removal from WhatsApp was not completed. An owner needs to register the number again.",
+    retryable: false,
+  },
+  133005: {
+    reason: "number_registration_problem",
+    sentence: "The number's two-step verification PIN is wrong. An owner needs to check the number's registration.",
+    retryable: false,
+  },
+  133006: {
+    reason: "number_registration_problem",
+    sentence: "The business number needs to be verified again before it can send. An owner needs to check it in WhatsApp Manager.",
+    retryable: false,
+  },
+  133008: {
+    reason: "number_registration_problem",
+    sentence: "Too many wrong two-step verification PINs were tried for this number. An owner needs to wait and try again.",
+    retryable: false,
+  },
+  133009: {
+    reason: "number_registration_problem",
+    sentence: "Two-step verification PINs were tried too fast for this number. An owner needs to wait and try again.",
+    retryable: false,
+  },
+  133015: {
+    reason: "number_registration_problem",
+    sentence: "The business number was removed from WhatsApp moments ago. An owner needs to wait a few minutes before registering it.",
+    retryable: false,
+  },
+  133016: {
+    reason: "number_registration_problem",
+    sentence: "The business number was registered or removed too many times recently. An owner needs to wait before trying again.",
+    retryable: false,
+  },
+  135000: {
+    reason: "generic_user_error",
+    sentence: "WhatsApp could not send this message because of a problem with its content or the customer's app. Check the message and try again.",
+    retryable: false,
+  },
 };
+
+/** Codes in a family Meta keeps adding to: the family's meaning when the code itself is not in the table. */
+function familyOf(code: number): ErrorExplanation | null {
+  if (code >= 132000 && code < 133000) {
+    return { reason: "template_error", sentence: "WhatsApp refused the template message. Check the template and its values, or use another template.", retryable: false };
+  }
+  if (code >= 133000 && code < 134000) return TABLE[133006]!;
+  return null;
+}
 
 /** Explanation of a Meta error code; unknown codes get a generic sentence that keeps Meta's title. */
 export function explainMetaError(code: number | null | undefined, title?: string | null): ErrorExplanation {
@@ -208,6 +288,8 @@ export function explainMetaError(code: number | null | undefined, title?: string
     const known = TABLE[code];
     if (known) return known;
     if (code >= 200 && code < 300) return TABLE[200]!;
+    const family = familyOf(code);
+    if (family) return family;
   }
   return {
     reason: "whatsapp_error",
@@ -215,6 +297,9 @@ export function explainMetaError(code: number | null | undefined, title?: string
     retryable: false,
   };
 }
+
+/** Every code the table names (tests check each has a sentence in both languages). */
+export const KNOWN_ERROR_CODES: readonly number[] = Object.keys(TABLE).map(Number);
 
 /** Chorus gave up after repeated temporary failures. */
 export const RETRIES_EXHAUSTED: ErrorExplanation = {

@@ -15,6 +15,8 @@ import inboxEn from "./inbox.en";
 import inboxJa from "./inbox.ja";
 import reportsEn from "./reports.en";
 import reportsJa from "./reports.ja";
+import whatsappEn from "./whatsapp.en";
+import whatsappJa from "./whatsapp.ja";
 
 export { _, locale } from "svelte-i18n";
 
@@ -32,6 +34,8 @@ addMessages("en", inboxEn);
 addMessages("ja", inboxJa);
 addMessages("en", reportsEn);
 addMessages("ja", reportsJa);
+addMessages("en", whatsappEn);
+addMessages("ja", whatsappJa);
 
 /** Anything `$_` accepts as a value. */
 export type MessageValues = Record<string, string | number | Date | null | undefined>;
