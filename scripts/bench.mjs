@@ -32,7 +32,8 @@ const SEEDED_THREADS = QUICK ? 20_000 : 100_000;
 const LONG_THREAD = QUICK ? 2_000 : 10_000;
 const LIST_REQUESTS = QUICK ? 10 : 30;
 const SEEDED_FACTS = QUICK ? 100_000 : 1_000_000;
-const INGEST_CUSTOMERS = 2_000;
+/** Customers the load is spread over: many threads (DOs) in parallel, each created during warm-up. */
+const INGEST_CUSTOMERS = 200;
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: process.env.CI ?? "true" };
 
 const log = (...args) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
@@ -182,7 +183,9 @@ async function main() {
     };
 
     // ---- ingest throughput: Chorus vs the bare Worker, same client and concurrency ----------------
-    log("ingest throughput: warm-up");
+    log(`ingest throughput: warm-up (first message of each of ${INGEST_CUSTOMERS} customers, then 3 s)`);
+    const firstMessages = await closedLoop(chorus, { concurrency: CONCURRENCY, seconds: 600, next: () => ingestRequest().req, stopAfter: INGEST_CUSTOMERS });
+    if (firstMessages.ok < INGEST_CUSTOMERS) throw new Error(`warm-up: only ${firstMessages.ok} of ${INGEST_CUSTOMERS} first messages stored (${JSON.stringify(firstMessages.statuses)})`);
     await closedLoop(bareClient, { concurrency: CONCURRENCY, seconds: 2, next: () => ingestRequest().req });
     await closedLoop(chorus, { concurrency: CONCURRENCY, seconds: 3, next: () => ingestRequest().req });
     const bareRps = [];

@@ -49,14 +49,18 @@ export function httpClient(origin, { maxSockets = Infinity } = {}) {
   return { request, close: () => agent.destroy() };
 }
 
-/** Closed model: answered requests per second over `seconds`, with `concurrency` loops. */
-export async function closedLoop(client, { concurrency, seconds, next }) {
+/**
+ * Closed model: answered requests per second over `seconds`, with `concurrency` loops (or until
+ * `stopAfter` requests were sent, for a warm-up of a known size).
+ */
+export async function closedLoop(client, { concurrency, seconds, next, stopAfter = Infinity }) {
   const end = performance.now() + seconds * 1000;
   let ok = 0;
   let errors = 0;
+  let sent = 0;
   const statuses = new Map();
   const loops = Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
+    while (performance.now() < end && sent++ < stopAfter) {
       const res = await client.request(next());
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.status === 200) ok++;
