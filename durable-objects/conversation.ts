@@ -1421,6 +1421,8 @@ export class ConversationDO extends DurableObject<Env> {
     );
     this.afterMessageStored(id, message, now);
     if (message.text) this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?) ON CONFLICT DO NOTHING", id);
+    // A person answered from the Business app: a human reply for reports, with no agent to credit.
+    this.reports.onOutbound(id, { fromBusinessApp: true });
     this.setLastMessage(message.timestamp, previewOf(message.text, message.type), "out");
     this.openFreeEntry(message.timestamp);
     this.applyPending(id, message.wamid, now);

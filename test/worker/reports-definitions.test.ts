@@ -89,6 +89,16 @@ describe("report definitions (hand-computed)", () => {
     expect(f.response.count).toBe(1);
   });
 
+  it("counts an answer from the WhatsApp Business app as a person's reply, credited to no agent", async ({ expect }) => {
+    const manager = await signedIn("manager");
+    const chn = channel();
+    const t = Date.UTC(2026, 0, 7, 12, 0);
+    await recordThread({ channelId: chn, steps: [{ in: t }, { appReply: t + 6 * MIN }] });
+    const f = await channelFigures(manager, chn, isoDay(t), isoDay(t));
+    expect(f).toMatchObject({ messagesOut: 1, messagesAutomated: 0, handled: 0 });
+    expect(f.firstResponse).toEqual({ count: 1, mean: 6 * MIN, median: 6 * MIN, p90: 6 * MIN });
+  });
+
   it("excludes an agent-started episode from first response times (it is not a zero)", async ({ expect }) => {
     const manager = await signedIn("manager");
     const chn = channel();

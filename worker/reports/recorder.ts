@@ -117,12 +117,13 @@ export class ReportRecorder {
    * A reply (text or template) was written to the outbox. A human reply ends the customer's wait
    * (a response) and, the first time in a customer-started episode, is its first response.
    */
-  onOutbound(messageId: string): void {
+  onOutbound(messageId: string, options: { fromBusinessApp?: boolean } = {}): void {
     const thread = this.thread();
     const message = this.message(messageId);
     if (!thread || !message) return;
     const at = message.timestamp;
-    const automated = isAutomatedAuthor(message.author_id);
+    // A message the owner typed in the WhatsApp Business app (an echo) is a person's reply, credited to nobody.
+    const automated = !options.fromBusinessApp && isAutomatedAuthor(message.author_id);
     const agentId = automated ? null : message.author_id;
     if (thread.status === "closed") {
       // Outreach to a closed thread: if the customer answers, their episode was started by us.
@@ -135,7 +136,7 @@ export class ReportRecorder {
     }
     const episode = this.existingEpisode(thread) ?? this.openEpisode(thread, at, true);
     this.record(thread, "message_out", message.seq, at, { metric: automated ? "message_auto" : "message_out", agentId });
-    if (automated || !agentId) return;
+    if (automated) return;
     if (episode.first_response_at === null) {
       this.sql.exec("UPDATE report_episode SET first_response_at = ? WHERE episode = ?", at, episode.episode);
       if (!episode.agent_started) {
@@ -157,7 +158,7 @@ export class ReportRecorder {
       });
     }
     const handled = JSON.parse(episode.handled) as string[];
-    if (!handled.includes(agentId)) {
+    if (agentId && !handled.includes(agentId)) {
       handled.push(agentId);
       this.sql.exec("UPDATE report_episode SET handled = ? WHERE episode = ?", JSON.stringify(handled), episode.episode);
       this.record(thread, "handled", agentId, at, { metric: "handled", agentId });

@@ -24,6 +24,8 @@ export type Step =
   | { in: number }
   /** A reply at this time by this author (a user id; "tok_…" is an API token: automated). */
   | { out: number; by: string }
+  /** The owner answers from the WhatsApp Business app (Meta echoes it): a person, but no agent. */
+  | { appReply: number }
   | { status: ConversationStatus; at: number }
   | { assign: string | null; at: number }
   /** The DO's window timer fired at this time. */
@@ -85,6 +87,8 @@ export async function playThread(options: { channelId: string; teamId?: string |
         recorder.onInbound(message("in", step.in, null, null));
       } else if ("out" in step) {
         recorder.onOutbound(message("out", step.out, step.by, null));
+      } else if ("appReply" in step) {
+        recorder.onOutbound(message("out", step.appReply, null, null), { fromBusinessApp: true });
       } else if ("status" in step) {
         sql.exec("UPDATE thread SET status = ?", step.status);
         activity(step.at, { kind: "status_changed", actor: ACTOR, status: step.status });
