@@ -30,6 +30,7 @@ describe("formatDuration", () => {
     const en = t("en");
     expect(formatDuration(null, en)).toBe("—");
     expect(formatDuration(400, en)).toBe("under a second");
+    expect(formatDuration(0, en)).toBe("0 s");
     expect(formatDuration(42_000, en)).toBe("42 s");
     expect(formatDuration(95_000, en)).toBe("1 min 35 s");
     expect(formatDuration(25 * 60_000, en)).toBe("25 min");

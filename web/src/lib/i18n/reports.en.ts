@@ -173,6 +173,7 @@ const reportsEn = {
       noChannels: "No channels yet: a channel appears when its number first receives a message.",
     },
     unit: {
+      zero: "0 s",
       ms: "under a second",
       s: "{s} s",
       m: "{m} min",

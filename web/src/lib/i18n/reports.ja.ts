@@ -173,6 +173,7 @@ const reportsJa: SameKeys<ReportsMessages> = {
       noChannels: "チャネルはまだありません。番号が最初のメッセージを受け取ると表示されます。",
     },
     unit: {
+      zero: "0秒",
       ms: "1秒未満",
       s: "{s}秒",
       m: "{m}分",

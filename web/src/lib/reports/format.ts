@@ -11,6 +11,8 @@ const D = 24 * H;
 /** 95 s → "1 min 35 s"; 3 h 5 min → "3 h 5 min"; 26 h → "1 d 2 h" (or Japanese). Null: "—". */
 export function formatDuration(ms: number | null | undefined, t: Translate): string {
   if (ms === null || ms === undefined) return t("reports.none");
+  // Exactly nothing (a wait entirely outside business hours) is not "under a second".
+  if (ms === 0) return t("reports.unit.zero");
   if (ms < S) return t("reports.unit.ms");
   if (ms < M) return t("reports.unit.s", { values: { s: Math.round(ms / S) } });
   if (ms < H) {
