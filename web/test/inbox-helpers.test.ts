@@ -209,5 +209,6 @@ describe("the reply lock from activity", () => {
     const n: Notification = { id: "n", kind: "mentioned", conversationId: "c", noteId: "x", actor: { id: "a", name: "Anna" }, preview: "@Ben look", contactName: "Sato", createdAt: 0, readAt: null };
     expect(notificationText(t("en"), n)).toEqual({ title: "Anna mentioned you in the conversation with Sato", body: "@Ben look" });
     expect(notificationText(t("ja"), { ...n, kind: "new_message", actor: null, contactName: null }).title).toBe("お客様から新しいメッセージ");
+    expect(notificationText(t("en"), { ...n, kind: "window_closing", actor: null }).title).toMatch(/window with Sato closes within the hour/);
   });
 });

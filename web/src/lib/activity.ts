@@ -69,6 +69,9 @@ export function notificationText(t: Translate, n: Notification): { title: string
     case "mentioned":
       title = t("desk.notify.mentioned", { values: { actor, contact } });
       break;
+    case "window_closing":
+      title = t("desk.notify.windowClosing", { values: { contact } });
+      break;
     default:
       title = t("desk.notify.newMessage", { values: { contact } });
   }
