@@ -1286,6 +1286,31 @@ export class ConversationDO extends DurableObject<Env> {
     return { ok: true, message: toMessage(this.one<MessageRow>("SELECT * FROM messages WHERE id = ?", target.id)!, thread.conversation_id) };
   }
 
+  /**
+   * "Mark as read" on WhatsApp for the newest customer message (Meta marks the earlier ones too),
+   * when the workspace setting `sendReadReceipts` is on. Once per message; a failure is only logged
+   * (the agent's own unread count is already reset). Returns whether Meta was told.
+   */
+  async markReadOnWhatsApp(): Promise<boolean> {
+    const thread = this.thread();
+    if (!thread) return false;
+    const latest = this.one<{ wamid: string }>(
+      "SELECT wamid FROM messages WHERE direction = 'in' AND wamid IS NOT NULL AND type <> 'system' ORDER BY timestamp DESC, seq DESC LIMIT 1",
+    );
+    if (!latest || this.meta("read_receipt_wamid") === latest.wamid) return false;
+    const setting = await this.env.DB.prepare("SELECT value FROM settings WHERE key = 'sendReadReceipts'").first<{ value: string }>();
+    if (setting?.value !== "true") return false;
+    const token = await accessTokenFor(this.env, thread.channel_id);
+    if (!token) return false;
+    const outcome = await this.graph(token).markRead(thread.phone_number_id, latest.wamid);
+    if (!outcome.ok) {
+      console.warn("mark as read on WhatsApp failed", thread.conversation_id, outcome.error);
+      return false;
+    }
+    this.setMeta("read_receipt_wamid", latest.wamid);
+    return true;
+  }
+
   /** What an outbound message renders: `display`, with the customer message it replies to quoted. */
   private outboundContentJson(display: MessageContent, content: SendInput["content"]): string {
     const replyTo = "replyTo" in content ? (content.replyTo ?? null) : null;
@@ -1369,24 +1394,21 @@ export class ConversationDO extends DurableObject<Env> {
 
   /** Recompute a message's reactions (the latest of each side; a removal clears that side). Its id, or null. */
   private refreshReactions(targetWamid: string, now: number): string | null {
-    const target = this.one<{ id: string }>("SELECT id FROM messages WHERE wamid = ?", targetWamid);
+    const target = this.one<{ id: string; reactions: string | null }>("SELECT id, reactions FROM messages WHERE wamid = ?", targetWamid);
     if (!target) return null;
     const rows = this.sql
       .exec("SELECT direction, emoji, timestamp FROM reactions WHERE target_wamid = ? ORDER BY timestamp DESC, rowid DESC", targetWamid)
       .toArray() as unknown as Array<{ direction: "in" | "out"; emoji: string | null; timestamp: number }>;
-    if (rows.length === 0) return null;
     const latest = new Map<string, (typeof rows)[number]>();
     for (const r of rows) if (!latest.has(r.direction)) latest.set(r.direction, r);
     const reactions: Reaction[] = [...latest.values()]
       .filter((r) => r.emoji)
       .map((r) => ({ emoji: r.emoji!, direction: r.direction, at: r.timestamp }))
       .sort((a, b) => (a.direction === b.direction ? 0 : a.direction === "in" ? -1 : 1));
-    this.sql.exec(
-      "UPDATE messages SET reactions = ?, updated_at = ? WHERE id = ?",
-      reactions.length ? JSON.stringify(reactions) : null,
-      now,
-      target.id,
-    );
+    const json = reactions.length ? JSON.stringify(reactions) : null;
+    // Nothing to show and nothing shown (a message that was never reacted to): nothing changes.
+    if (json === target.reactions) return rows.length ? target.id : null;
+    this.sql.exec("UPDATE messages SET reactions = ?, updated_at = ? WHERE id = ?", json, now, target.id);
     return target.id;
   }
 

@@ -116,6 +116,9 @@ describe("GET /api/openapi.json", () => {
       anyOf: [
         { required: ["text"], additionalProperties: false },
         { required: ["template"], additionalProperties: false },
+        // Issue 5: interactive messages and locations.
+        { required: ["interactive"], additionalProperties: false },
+        { required: ["location"], additionalProperties: false },
       ],
     });
   });

@@ -150,6 +150,8 @@ export const AuditQuery = v.object({
 export const WorkspaceSettings = v.object({
   /** When true, agents see every thread, not only theirs and their teams' unassigned ones. */
   agentsSeeAllConversations: v.boolean(),
+  /** Issue 5: when an agent opens a conversation, WhatsApp shows the customer their messages as read (blue ticks). Absent: off. */
+  sendReadReceipts: v.optional(v.boolean()),
 });
 export type WorkspaceSettings = v.InferOutput<typeof WorkspaceSettings>;
-export const UpdateSettingsBody = v.strictObject({ agentsSeeAllConversations: v.optional(v.boolean()) });
+export const UpdateSettingsBody = v.strictObject({ agentsSeeAllConversations: v.optional(v.boolean()), sendReadReceipts: v.optional(v.boolean()) });

@@ -3,7 +3,7 @@
  * types from them, and /api/openapi.json is generated from them. Times are epoch milliseconds.
  */
 import * as v from "valibot";
-import { MessageContent, Reaction } from "./whatsapp";
+import { MessageContent, Reaction, RichSendBodies } from "./whatsapp";
 
 export const ErrorBody = v.object({
   error: v.object({
@@ -248,8 +248,12 @@ const TemplateRef = v.object({
 });
 
 export const SendMessageBody = v.union([
-  v.strictObject({ text: v.pipe(v.string(), v.trim(), v.minLength(1, "Write a message."), v.maxLength(4096)) }),
+  // Issue 5: text may reply to a customer message (replyTo) and ask for a link preview (previewUrl).
+  RichSendBodies[0],
   v.strictObject({ template: TemplateRef }),
+  // Issue 5: interactive reply buttons / list / call-to-action link, and a location.
+  RichSendBodies[1],
+  RichSendBodies[2],
 ]);
 export type SendMessageBody = v.InferOutput<typeof SendMessageBody>;
 

@@ -314,3 +314,19 @@ export const ReactionBody = v.strictObject({
 });
 export type ReactionBody = v.InferOutput<typeof ReactionBody>;
 
+
+/**
+ * The send bodies of issue 5 for POST /api/conversations/:id/messages (beside {template}): text
+ * that may reply to a customer message (`replyTo`: its wamid) and show a link preview; interactive
+ * reply buttons, lists and call-to-action links; a location.
+ */
+export const RichSendBodies = [
+  v.strictObject({
+    text: v.pipe(v.string(), v.trim(), v.minLength(1, "Write a message."), v.maxLength(4096)),
+    replyTo: v.optional(WamidRef),
+    /** Let WhatsApp show a preview of the first link. */
+    previewUrl: v.optional(v.boolean()),
+  }),
+  v.strictObject({ interactive: InteractiveBody, replyTo: v.optional(WamidRef) }),
+  v.strictObject({ location: LocationBody, replyTo: v.optional(WamidRef) }),
+] as const;

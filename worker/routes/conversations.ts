@@ -38,6 +38,7 @@ import { markConversationNotificationsRead, notifyMentions, parseMentions } from
 import { findTemplate, placeholderCount, renderTemplate } from "../services/templates";
 import { validate } from "../validation";
 import type { OutboundContent } from "../whatsapp/graph-client";
+import { richSend } from "../whatsapp/outbound";
 import type { AssignResult, Person } from "../../durable-objects/conversation/types";
 
 export const conversationRoutes = new Hono<AppEnv>();
@@ -206,10 +207,15 @@ conversationRoutes.post("/:id/messages", validate("param", IdParam), validate("j
 
   let content: OutboundContent;
   let text: string;
-  if ("text" in body) {
+  // Issue 5: a reply to a customer message, interactive buttons/lists/links, a location (worker/whatsapp/outbound.ts).
+  const rich = richSend(body);
+  if (rich) {
+    content = rich.content;
+    text = rich.text;
+  } else if ("text" in body) {
     content = { kind: "text", text: body.text };
     text = body.text;
-  } else {
+  } else if ("template" in body) {
     const { name, language, parameters } = body.template;
     const template = await findTemplate(c.env.DB, name, language, channelId);
     if (!template) throw new ApiError(404, "template_not_found", `There is no template "${name}" in ${language}.`);
@@ -226,6 +232,8 @@ conversationRoutes.post("/:id/messages", validate("param", IdParam), validate("j
     }
     content = { kind: "template", name, language, parameters };
     text = renderTemplate(template.body, parameters);
+  } else {
+    throw new ApiError(400, "invalid_request", "Send text, a template, an interactive message or a location.");
   }
 
   const user = c.var.user;
@@ -234,6 +242,7 @@ conversationRoutes.post("/:id/messages", validate("param", IdParam), validate("j
     content,
     text,
     idempotencyKey: key ? key.output : null,
+    display: rich?.display ?? null,
   });
   if (result.ok) {
     if (result.replayed) c.header("Idempotent-Replayed", "true");
@@ -262,6 +271,8 @@ conversationRoutes.post("/:id/read", validate("param", IdParam), async (c) => {
   const { id } = c.req.valid("param");
   await access(c, id);
   await c.env.CONVERSATION.getByName(id).markRead();
+  // Issue 5: with the sendReadReceipts setting on, WhatsApp shows the customer blue ticks (in the background).
+  c.executionCtx.waitUntil(c.env.CONVERSATION.getByName(id).markReadOnWhatsApp().catch(() => undefined));
   // Opening the thread also reads its notifications (never throws).
   await markConversationNotificationsRead(c.env, c.var.user.id, id);
   // markRead has written the index row before answering: read it back with channel and lock holder.

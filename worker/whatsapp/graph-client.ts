@@ -183,6 +183,27 @@ export function buildReadPayload(wamid: string) {
 export class GraphClient {
   constructor(private readonly options: GraphClientOptions) {}
 
+  /** Mark a customer's message (and the earlier ones) as read on WhatsApp. Never throws. */
+  async markRead(phoneNumberId: string, wamid: string): Promise<{ ok: true } | { ok: false; error: string }> {
+    const url = `${this.options.baseUrl.replace(/\/+$/, "")}/${encodeURIComponent(phoneNumberId)}/messages`;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error("Graph API call timed out")), this.options.timeoutMs ?? 15_000);
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${this.options.accessToken}`, "Content-Type": "application/json" },
+        body: JSON.stringify(buildReadPayload(wamid)),
+        signal: controller.signal,
+      });
+      const body = (await response.json().catch(() => null)) as { success?: boolean; error?: { message?: string } } | null;
+      return response.ok && body?.success === true ? { ok: true } : { ok: false, error: body?.error?.message ?? `HTTP ${response.status}` };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : "Network error" };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Send one message from `phoneNumberId`. Never throws. */
   async sendMessage(phoneNumberId: string, payload: unknown): Promise<SendOutcome> {
     const url = `${this.options.baseUrl.replace(/\/+$/, "")}/${encodeURIComponent(phoneNumberId)}/messages`;

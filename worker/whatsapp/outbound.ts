@@ -6,22 +6,12 @@
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/interactive-reply-buttons-messages
  */
 import * as v from "valibot";
-import { InteractiveBody, LocationBody, WamidRef, type MediaKind, type MessageContent } from "../contracts/whatsapp";
+import { ApiError } from "../errors";
+import { InteractiveBody, LocationBody, type MediaKind, type MessageContent } from "../contracts/whatsapp";
 export { InteractiveBody, LocationBody, ReactionBody } from "../contracts/whatsapp";
 import type { OutboundContent } from "./graph-client";
 import { MEDIA_LIMITS } from "./graph-media";
 
-/** The rich send bodies (besides {text} and {template}) of POST /api/conversations/:id/messages. */
-export const RichSendBodies = [
-  v.strictObject({
-    text: v.pipe(v.string(), v.trim(), v.minLength(1, "Write a message."), v.maxLength(4096)),
-    replyTo: v.optional(WamidRef),
-    /** Let WhatsApp show a preview of the first link. */
-    previewUrl: v.optional(v.boolean()),
-  }),
-  v.strictObject({ interactive: InteractiveBody, replyTo: v.optional(WamidRef) }),
-  v.strictObject({ location: LocationBody, replyTo: v.optional(WamidRef) }),
-] as const;
 
 /** Meta's rules an interactive body's shape cannot express: a message naming the field, or null. */
 export function interactiveProblem(i: InteractiveBody): string | null {
@@ -32,6 +22,18 @@ export function interactiveProblem(i: InteractiveBody): string | null {
   const ids = [...(i.buttons ?? []).map((b) => b.id), ...(i.sections ?? []).flatMap((s) => s.rows.map((r) => r.id))];
   if (new Set(ids).size !== ids.length) return "interactive: every button and row needs its own id.";
   return null;
+}
+
+/**
+ * A send body of issue 5 (a reply to a message, interactive, location) → what to send and show;
+ * null for plain text and templates. Meta's rules the shape cannot express answer 400 here.
+ */
+export function richSend(body: Record<string, unknown>): { content: OutboundContent; text: string; display: MessageContent } | null {
+  if (body.interactive) {
+    const problem = interactiveProblem(body.interactive as InteractiveBody);
+    if (problem) throw new ApiError(400, "invalid_request", problem);
+  }
+  return richOutbound(body);
 }
 
 /** A rich body → the Graph content, the plain text the list shows, and what the thread renders. */
