@@ -162,10 +162,11 @@ describe("deliveries under faults", () => {
         );
         for (const a of answers) {
           record.answers.push({ status: a.status, messageId: (a.json as any)?.message?.id ?? null, replayed: a.headers.get("idempotent-replayed") === "true" });
+          if (a.status !== 201) console.info(`reply ${key} answered ${a.status}: ${JSON.stringify(a.json)}`);
         }
       }
     });
-    for (const send of history.sends.values()) for (const a of send.answers) expect(a.status, JSON.stringify(a)).toBe(201);
+    for (const send of history.sends.values()) for (const a of send.answers) expect(a.status, `${JSON.stringify(a)}\n${server.output().split("\n").filter((l) => /\[ERROR\]|Uncaught|503/.test(l)).slice(0, 20).join("\n")}`).toBe(201);
     const failedCalls = graph.calls.filter((c) => c.action !== "accept").length;
 
     // Wait (bounded) until every reply is settled: accepted once, and at the best status Meta sent.
