@@ -128,8 +128,17 @@ describe("the reply lock in the inbox", () => {
     await a.getByTestId("composer-input").pressSequentially("Hi");
     await expect.poll(() => a.getByTestId("assignee").textContent(), { timeout: 10_000 }).toContain(anna.name);
 
-    // 3. B sees "Anna is replying" without reloading, and cannot send.
+    // 3. B sees "Anna is replying" without reloading, and cannot send. Usually the live socket
+    // says so at once; the hub does not promise to tell an agent about a thread they just lost
+    // (after it wakes from hibernation it does not know who could see it before), so B may only
+    // learn it on starting to type: the first key tries to claim, the 409 names Anna, and the box
+    // closes before a word is written.
     const bLock = b.getByTestId("lock-banner");
+    const heardLive = await bLock.waitFor({ timeout: 3_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (!heardLive) await b.getByTestId("composer-input").press("I", { timeout: 2_000 }).catch(() => {});
     await bLock.waitFor({ timeout: 10_000 });
     expect(await bLock.textContent()).toContain(`${anna.name} is replying`);
     expect(await b.getByTestId("composer-input").isDisabled()).toBe(true);
@@ -183,9 +192,10 @@ describe("the reply lock in the inbox", () => {
     expect(chat).not.toContain(aDraft);
 
     // No console errors but the refusals this story is about: A's 409 and then the 404 of a
-    // thread A may no longer open; 401s of signed-out checks are expected anywhere.
+    // thread A may no longer open (and B's 409 when B learnt of the lock by typing); 401s of
+    // signed-out checks are expected anywhere.
     expect(unexpected(aErrors, [409, 404])).toEqual([]);
-    expect(unexpected(bErrors, [])).toEqual([]);
+    expect(unexpected(bErrors, heardLive ? [] : [409])).toEqual([]);
     expect(unexpected(ownerErrors, [])).toEqual([]);
 
     await ownerContext.close();
