@@ -27,7 +27,7 @@ import type { InboundMessageData, MetaError, StatusData } from "../worker/whatsa
 import type { MessageContent, Reaction } from "../worker/contracts/whatsapp";
 import { accessTokenFor } from "../worker/services/channel-tokens";
 import { fetchMediaIntoR2, mediaKey } from "../worker/services/media";
-import { rateLimitBackoff } from "../worker/whatsapp/rate-limits";
+import { PAIR_RATE_MIN_DELAY_MS, rateLimitBackoff } from "../worker/whatsapp/rate-limits";
 import {
   previewOf,
   toIndexRow,
@@ -69,6 +69,10 @@ export const WINDOW_MS = 24 * HOUR;
 export const AD_WINDOW_MS = 72 * HOUR;
 /** The holder of a thread hears this long before its 24-hour window closes (issue 5). */
 export const WINDOW_WARNING_MS = HOUR;
+/** A send waits inline for its rate slot up to this long; longer, it goes back to the outbox. */
+const MAX_INLINE_RATE_WAIT_MS = 2_000;
+/** After a 131056 (pair rate limit), the thread's sends stay at least 6 s apart for this long. */
+const PAIR_PACING_MS = 60_000;
 /** Inbound media still to fetch into R2 is retried this many times (about 2.5 hours), then failed. */
 export const MAX_MEDIA_ATTEMPTS = 12;
 /**
@@ -833,6 +837,8 @@ export class ConversationDO extends DurableObject<Env> {
     const row = this.one<OutboxRow>("SELECT * FROM outbox WHERE message_id = ?", messageId);
     const thread = this.thread();
     if (!row || !thread) return [];
+    // Issue 5: the number's throughput and the pair rate limit — wait for a slot, or come back later.
+    if (!(await this.waitForSendSlot(messageId, thread.channel_id, row.next_attempt_at))) return [];
     const startedAt = Date.now();
     // Mark it first: if this instance dies mid-call, the row is retried after the grace delay.
     this.sql.exec(
@@ -869,7 +875,9 @@ export class ConversationDO extends DurableObject<Env> {
         events.push(this.messageEvent("message.updated", messageId, now));
       } else if (outcome.kind === "retryable" && current.attempts < MAX_SEND_ATTEMPTS) {
         // No answer at all (status 0) may still mean Meta accepted it: wait at least the grace delay.
-        // Issue 5: Meta's "slow down" codes (130429 throughput, 131056 pair limit) wait longer.
+        // Issue 5: Meta's "slow down" codes (130429 throughput, 131056 pair limit) wait longer, and
+        // after a 131056 this thread's next sends are spaced out for a while.
+        if (outcome.code === 131056) this.setMeta("pair_paced_until", String(now + PAIR_PACING_MS));
         const delay =
           outcome.status === 0
             ? Math.max(retryDelay(current.attempts), SENDING_GRACE_MS)
@@ -1517,6 +1525,38 @@ export class ConversationDO extends DurableObject<Env> {
     if (renew) this.sql.exec("UPDATE thread SET window_warned_for = NULL");
     else if (thread!.window_warned_for === end) return;
     this.setTimer("window_warn", "soon", Math.max(now, end - WINDOW_WARNING_MS));
+  }
+
+  /**
+   * Before a Graph call: the number's send rate (SendRateDO, one per channel) and — after Meta
+   * said 131056 — the pair rate limit (one message every 6 s to this customer). A short wait
+   * happens here; a long one puts the row back in the outbox for the alarm. False: not now.
+   */
+  private async waitForSendSlot(messageId: string, channelId: string, dueAt: number): Promise<boolean> {
+    this.inFlight.add(messageId);
+    let wait = 0;
+    try {
+      wait = await this.env.SEND_RATE.getByName(channelId).reserve(channelId);
+    } catch (err) {
+      // The limiter must never stop a reply: Meta's 130429 backoff still protects the number.
+      console.warn("send rate limiter unavailable", channelId, err);
+    }
+    const now = Date.now();
+    if (Number(this.meta("pair_paced_until") ?? 0) > now) {
+      // A row scheduled for later (a retry) was already spaced when it was scheduled.
+      wait = Math.max(wait, Number(this.meta("last_send_at") ?? 0) + PAIR_RATE_MIN_DELAY_MS - Math.max(now, dueAt));
+    }
+    if (wait > MAX_INLINE_RATE_WAIT_MS) {
+      this.inFlight.delete(messageId);
+      this.sql.exec("UPDATE outbox SET state = 'queued', sending_since = NULL, next_attempt_at = ? WHERE message_id = ?", now + wait, messageId);
+      this.scheduleOutbox();
+      return false;
+    }
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.inFlight.delete(messageId);
+    if (!this.one("SELECT 1 AS x FROM outbox WHERE message_id = ?", messageId)) return false;
+    this.setMeta("last_send_at", String(Date.now()));
+    return true;
   }
 
   /** Merge `patch` into a message's media info. */

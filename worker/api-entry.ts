@@ -14,3 +14,4 @@ export default {
 export { ConversationDO } from "../durable-objects/conversation";
 export { HubDO } from "../durable-objects/hub";
 export { SimulatorDO } from "./simulator/simulator-do";
+export { SendRateDO } from "../durable-objects/send-rate";

@@ -1,6 +1,7 @@
 import type { ConversationDO } from "../durable-objects/conversation";
 import type { HubDO } from "../durable-objects/hub";
 import type { SimulatorDO } from "../worker/simulator/simulator-do";
+import type { SendRateDO } from "../durable-objects/send-rate";
 
 /** Bindings and configuration of the one Worker (names as in wrangler.toml and docs/configuration.md). */
 export interface Env {
@@ -9,6 +10,8 @@ export interface Env {
   CONVERSATION: DurableObjectNamespace<ConversationDO>;
   HUB: DurableObjectNamespace<HubDO>;
   SIMULATOR_DO: DurableObjectNamespace<SimulatorDO>;
+  /** Issue 5: one per WhatsApp number, pacing its sends (durable-objects/send-rate.ts). */
+  SEND_RATE: DurableObjectNamespace<SendRateDO>;
   ASSETS?: Fetcher;
   /** Meta app secret: checks X-Hub-Signature-256 on webhooks. Unset → every webhook is refused. */
   WHATSAPP_APP_SECRET?: string;

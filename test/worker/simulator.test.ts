@@ -288,7 +288,9 @@ describe("the Graph API fake", () => {
       [{ messaging_product: "whatsapp", to: "15550109999", type: "text", text: { body: "" } }, /text\.body/],
       [{ messaging_product: "whatsapp", to: "15550109999", type: "text", text: { body: "x".repeat(4097) } }, /text\.body/],
       [{ messaging_product: "whatsapp", to: "15550109999", type: "template", template: { name: "follow_up" } }, /template\.language/],
-      [{ messaging_product: "whatsapp", to: "15550109999", type: "sticker", sticker: {} }, /'type' is invalid/],
+      [{ messaging_product: "whatsapp", to: "15550109999", type: "poll", poll: {} }, /'type' is invalid/],
+      // Issue 5: media needs an id (uploaded first) or a link.
+      [{ messaging_product: "whatsapp", to: "15550109999", type: "sticker", sticker: {} }, /'sticker' needs an id or a link/],
     ];
     for (const [payload, details] of cases) {
       const res = await graphSend(payload);

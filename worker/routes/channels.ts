@@ -49,6 +49,8 @@ export const channelRoutes = new Hono<AppEnv>()
           );
       }
     }
+    // The number's pacer reads the rate again at once.
+    if (body.messagesPerSecond !== undefined) await c.env.SEND_RATE.getByName(id).refresh();
     if (result.changed.length) {
       await audit(c, { action: "settings.changed", targetType: "channel", targetId: id, details: { channel: result.changed } });
     }

@@ -11,6 +11,8 @@ export const GRAPH_API_URL = "https://graph.test/v24.0";
 export const MEDIA_HOST = "https://lookaside.test";
 
 export interface WaGraphCall {
+  /** When the call reached Meta (epoch ms). */
+  at: number;
   method: string;
   path: string;
   authorization: string | null;
@@ -48,7 +50,7 @@ export function useWaGraph(): WaGraph {
 
   const record = (request: { url: string; method: string; headers: { get(name: string): string | null } }, body: Record<string, unknown> | null, form?: WaGraphCall["form"]) => {
     const url = new URL(request.url);
-    calls.push({ method: request.method, path: url.pathname + url.search, authorization: request.headers.get("Authorization"), body, ...(form ? { form } : {}) });
+    calls.push({ at: Date.now(), method: request.method, path: url.pathname + url.search, authorization: request.headers.get("Authorization"), body, ...(form ? { form } : {}) });
   };
 
   const server = setupServer(
