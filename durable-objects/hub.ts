@@ -146,25 +146,40 @@ export class HubDO extends DurableObject<Env> {
 
   /** Push one event to every connected socket that may see it; the event is encoded once. */
   async publish(event: LiveEvent): Promise<void> {
-    const payload = JSON.stringify(event);
-    const conversationId = "conversationId" in event ? event.conversationId : null;
-    const previous = conversationId ? this.lastAccess.get(conversationId) : undefined;
-    for (const ws of this.ctx.getWebSockets()) {
-      const attachment = attachmentOf(ws);
-      if (!attachment || !mayReceive(attachment, event, previous)) continue;
-      try {
-        ws.send(payload);
-      } catch {
-        // The socket is closing; its close handler tidies up. One bad socket must not stop the rest.
-      }
-    }
-    const access = accessOf(event);
-    if (conversationId && access) this.lastAccess.set(conversationId, access);
+    await this.publishMany([event]);
   }
 
-  /** Several events in order, in one call (a thread change pushes a message and its summary). */
+  /**
+   * Several events of one change, in order, in one call (a thread change pushes a message and its
+   * summary). Who may receive them is judged against the thread's access before AND after the
+   * change, taken once for the whole batch, so the agent who just lost a thread gets every event of
+   * the change that took it away — and nothing after.
+   */
   async publishMany(events: LiveEvent[]): Promise<void> {
-    for (const event of events) await this.publish(event);
+    const previous = new Map<string, ThreadAccess | undefined>();
+    for (const event of events) {
+      if (!("conversationId" in event) || previous.has(event.conversationId)) continue;
+      previous.set(event.conversationId, this.lastAccess.get(event.conversationId) ?? (await this.indexedAccess(event.conversationId)) ?? undefined);
+    }
+    const sockets = this.ctx.getWebSockets();
+    for (const event of events) {
+      const payload = JSON.stringify(event);
+      const conversationId = "conversationId" in event ? event.conversationId : null;
+      const before = conversationId ? previous.get(conversationId) : undefined;
+      for (const ws of sockets) {
+        const attachment = attachmentOf(ws);
+        if (!attachment || !mayReceive(attachment, event, before)) continue;
+        try {
+          ws.send(payload);
+        } catch {
+          // The socket is closing; its close handler tidies up. One bad socket must not stop the rest.
+        }
+      }
+    }
+    for (const event of events) {
+      const access = accessOf(event);
+      if ("conversationId" in event && access) this.lastAccess.set(event.conversationId, access);
+    }
   }
 
   /** Close every socket of a role (a workspace setting that changes what agents may see). */
@@ -287,14 +302,23 @@ export class HubDO extends DurableObject<Env> {
   private async threadAccess(conversationId: string): Promise<ThreadAccess | null> {
     const known = this.lastAccess.get(conversationId);
     if (known) return known;
+    const access = await this.indexedAccess(conversationId);
+    if (access) this.lastAccess.set(conversationId, access);
+    return access;
+  }
+
+  /**
+   * A thread's holder and team as the D1 index has them. The hub's memory is empty after it wakes
+   * from hibernation; the index is written after the thread's events are published, so at publish
+   * time it usually still holds the state before the change.
+   */
+  private async indexedAccess(conversationId: string): Promise<ThreadAccess | null> {
     const row = await this.env.DB.prepare("SELECT assignee_id, team_id FROM conversations WHERE id = ?")
       .bind(conversationId)
       .first<{ assignee_id: string | null; team_id: string | null }>();
-    if (!row) return null;
-    const access = { assigneeId: row.assignee_id, teamId: row.team_id };
-    this.lastAccess.set(conversationId, access);
-    return access;
+    return row ? { assigneeId: row.assignee_id, teamId: row.team_id } : null;
   }
+
 
   /**
    * The socket's state lives in its attachment and goes with it. Echo the peer's Close frame so

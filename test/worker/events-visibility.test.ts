@@ -127,6 +127,26 @@ describe("live events follow the role rules", () => {
     expect(got.map((e) => e.version)).toEqual([1, 2]);
   });
 
+  it("the agent who loses a thread gets every event of the change that took it (one batch), even with a cold hub", async ({ expect }) => {
+    const ann = await signedIn("agent");
+    const ben = await signedIn("agent");
+    const convId = `conv_${crypto.randomUUID()}`;
+    // The hub has never seen this thread: the index says Ann holds it.
+    await env.DB.prepare(
+      "INSERT INTO conversations (id, channel_id, contact_id, status, assignee_id, unread_count, version, created_at, updated_at) VALUES (?, 'ch', ?, 'open', ?, 0, 1, 0, 0)",
+    )
+      .bind(convId, `ct_${crypto.randomUUID()}`, ann.user.id)
+      .run();
+    const annSocket = await connect(ann.cookie);
+    await hub().publishMany([
+      message(convId, { assigneeId: ben.user.id, teamId: null }),
+      summary(convId, ben.user.id, null, 2),
+    ]);
+    await hub().publish(summary(convId, ben.user.id, null, 3));
+    const got = (await drain(annSocket)) as LiveEvent[];
+    expect(got.map((e) => e.type)).toEqual(["message.created", "conversation.updated"]);
+  });
+
   it("agents see everything when the workspace says so; changing the setting closes their sockets", async ({ expect }) => {
     const owner = await signedIn("owner");
     const ann = await signedIn("agent");
