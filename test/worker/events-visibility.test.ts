@@ -199,3 +199,37 @@ describe("presence", () => {
     expect(afterLeave.users).toEqual([]);
   });
 });
+
+describe("sessions end on the socket too", () => {
+  it("deactivating a user closes their open socket at once", async ({ expect }) => {
+    const owner = await signedIn("owner");
+    const ann = await signedIn("agent");
+    const socket = await connect(ann.cookie);
+    const res = await exports.default.fetch(`http://example.com/api/users/${ann.user.id}/deactivate`, { method: "POST", headers: owner.headers });
+    expect(res.status).toBe(200);
+    expect((await socket.closed).code).toBe(4401);
+  });
+
+  it("changing one's password closes the sockets of the other sessions, not this one", async ({ expect }) => {
+    const here = await signedIn("agent");
+    const otherCookie = (await (async () => {
+      const res = await exports.default.fetch("http://example.com/api/session", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Origin: "http://example.com" },
+        body: JSON.stringify({ email: here.user.email, password: "correct horse battery" }),
+      });
+      return (res.headers.get("Set-Cookie") ?? "").split(";")[0]!;
+    })());
+    const hereSocket = await connect(here.cookie);
+    const otherSocket = await connect(otherCookie);
+    const res = await exports.default.fetch("http://example.com/api/session/password", {
+      method: "POST",
+      headers: here.headers,
+      body: JSON.stringify({ currentPassword: "correct horse battery", newPassword: "a brand new long password" }),
+    });
+    expect(res.status).toBe(204);
+    expect((await otherSocket.closed).code).toBe(4401);
+    await hub().publish(summary("c_after", null, null, 1));
+    expect(((await drain(hereSocket)) as LiveEvent[]).map((e) => e.type)).toEqual(["conversation.updated"]);
+  });
+});
