@@ -60,6 +60,11 @@ afterAll(async () => {
   await graph?.close();
 });
 
+/** wrangler dev's own 503 while it restarts the runtime ("Your worker restarted mid-request"). */
+function runtimeHiccup(answer: { status: number; body: string }): boolean {
+  return answer.status === 503 && /restarted mid-request/i.test(answer.body);
+}
+
 /** Meta's statuses for an accepted message: shuffled, some dropped (never all), some repeated. */
 function playMetaStatuses(call: GraphCall): void {
   const all = ["sent", "delivered", "read"] as const;
@@ -113,6 +118,7 @@ describe("deliveries under faults", () => {
       i += n;
     }
     let deliveries = 0;
+    let runtimeHiccups = 0;
     await pool(webhooks, 8, async (batch) => {
       const byCustomer = new Map<string, InboundSpec[]>();
       for (const s of batch) byCustomer.set(s.customer.waId, [...(byCustomer.get(s.customer.waId) ?? []), s]);
@@ -122,7 +128,12 @@ describe("deliveries under faults", () => {
         const copies = int(3, 10);
         deliveries += copies;
         const answers = await Promise.all(Array.from({ length: copies }, () => postWebhook(server.url, server.appSecret, payload)));
-        for (const a of answers) expect(a.status, a.body).toBeLessThan(500);
+        // A 503 from the runtime itself (wrangler dev restarting workerd mid-request) is one more
+        // fault Meta handles by redelivering; a 500 from Chorus would be a bug.
+        for (const a of answers) {
+          if (runtimeHiccup(a)) runtimeHiccups++;
+          else expect(a.status, a.body).toBeLessThan(500);
+        }
         if (answers.some((a) => a.status === 200)) {
           for (const s of batch) history.inbound.get(s.wamid)!.acknowledged = true;
           return;
@@ -155,11 +166,16 @@ describe("deliveries under faults", () => {
         const record = { conversationId, idempotencyKey: key, answers: [] as Array<{ status: number; messageId: string | null; replayed: boolean }> };
         history.sends.set(key, record);
         const copies = r === 0 && Number(customer.waId) % 3 === 0 ? 3 : 1;
-        const answers = await Promise.all(
-          Array.from({ length: copies }, () =>
-            owner.request("POST", `/api/conversations/${conversationId}/messages`, { text: `reply ${r} to ${customer.name}` }, { "Idempotency-Key": key }),
-          ),
-        );
+        // Like a real client: no answer or the runtime's 503 → the same POST again, same key.
+        const postWithRetry = async () => {
+          for (let attempt = 1; ; attempt++) {
+            const a = await owner.request("POST", `/api/conversations/${conversationId}/messages`, { text: `reply ${r} to ${customer.name}` }, { "Idempotency-Key": key });
+            if (!runtimeHiccup({ status: a.status, body: JSON.stringify(a.json) }) || attempt >= 4) return a;
+            runtimeHiccups++;
+            await sleep(1000);
+          }
+        };
+        const answers = await Promise.all(Array.from({ length: copies }, postWithRetry));
         for (const a of answers) {
           record.answers.push({ status: a.status, messageId: (a.json as any)?.message?.id ?? null, replayed: a.headers.get("idempotent-replayed") === "true" });
           if (a.status !== 201) console.info(`reply ${key} answered ${a.status}: ${JSON.stringify(a.json)}`);
@@ -219,7 +235,8 @@ describe("deliveries under faults", () => {
     expect(new Set(graph.calls.map((c) => c.action))).toEqual(new Set(["accept", ...FAILURE_KINDS]));
     expect(history.socket.length).toBeGreaterThan(0);
     console.info(
-      `delivery faults (seed ${SEED}): ${specs.length} inbound messages in ${webhooks.length} webhooks, ${deliveries} deliveries; ` +
+      `delivery faults (seed ${SEED}): ${specs.length} inbound messages in ${webhooks.length} webhooks, ${deliveries} deliveries` +
+        `${runtimeHiccups ? ` (${runtimeHiccups} runtime restarts answered 503 and were redelivered)` : ""}; ` +
         `${accepted.size} replies, ${graph.calls.length} Graph calls of which ${failedCalls} failed ` +
         `(${[...new Set(graph.calls.map((c) => c.action))].join(", ")}); ${statusDeliveries.length} status webhooks`,
     );
