@@ -136,4 +136,44 @@ describe("every inbound kind, rendered in the thread", () => {
     expect(errors.filter((e) => !/status of 40[19]/.test(e))).toEqual([]);
     await context.close();
   });
+
+  it("the simulator page shows the business's buttons as the customer sees them, and sends the customer's choice and other kinds", async ({ expect }) => {
+    const context = await browser.newContext({ locale: "en-US" });
+    await signedInOwner(context);
+    const name = `Buttons ${run}`;
+    const created = await post(context, "/simulator/api/customers", { phone: `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`, name });
+    const customer = created.body!.customer as { id: string };
+    expect((await post(context, `/simulator/api/customers/${customer.id}/send`, { kind: "text", text: "When can you deliver?" })).status).toBe(201);
+
+    let conversationId: string | undefined;
+    for (let i = 0; i < 50 && !conversationId; i++) {
+      const list = (await (await context.request.get(`${baseUrl}/api/conversations?view=all&q=${encodeURIComponent(name)}`)).json()) as {
+        conversations: Array<{ id: string; contact: { name: string | null } }>;
+      };
+      conversationId = list.conversations.find((c) => c.contact.name === name)?.id;
+      if (!conversationId) await new Promise((r) => setTimeout(r, 200));
+    }
+    const sent = await post(context, `/api/conversations/${conversationId}/messages`, {
+      interactive: { type: "button", body: "Pick a delivery day", buttons: [{ id: "today", title: "Today" }, { id: "tomorrow", title: "Tomorrow" }] },
+    });
+    expect(sent.status).toBe(201);
+
+    const sim = await context.newPage();
+    const errors = collectErrors(sim);
+    await sim.goto(`${baseUrl}/simulator#customer=${customer.id}`);
+    const offer = sim.getByTestId("sim-message").filter({ hasText: "Pick a delivery day" });
+    await offer.waitFor({ timeout: 15_000 });
+    await offer.getByRole("button", { name: "Tomorrow" }).click();
+    await sim.getByTestId("sim-kinds").getByTestId("sim-kind-kindLocation").click();
+
+    const messages = async () =>
+      ((await (await context.request.get(`${baseUrl}/api/conversations/${conversationId}/messages`)).json()) as {
+        messages: Array<{ content?: { kind: string; title?: string; name?: string; context?: { quote?: { text: string | null } } } }>;
+      }).messages;
+    await expect.poll(async () => (await messages()).map((m) => m.content?.kind), { timeout: 15_000 }).toEqual(expect.arrayContaining(["interactive_reply", "location"]));
+    const choice = (await messages()).find((m) => m.content?.kind === "interactive_reply")!;
+    expect(choice.content).toMatchObject({ title: "Tomorrow", context: { quote: { text: "Pick a delivery day" } } });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -59,6 +59,7 @@ const HTML = `<!doctype html>
     <p class="banner" id="banner" role="alert" hidden></p>
     <div class="messages" id="messages" aria-live="polite"></div>
     <p class="empty chat-empty" id="chat-empty" data-i18n="pickCustomer"></p>
+    <div class="kinds" id="kinds" data-testid="sim-kinds" hidden></div>
     <form class="compose" id="compose" hidden>
       <textarea id="compose-text" rows="1" data-testid="sim-compose" data-i18n-aria="send"></textarea>
       <button type="submit" class="send" data-testid="sim-send" data-i18n-aria="send">➤</button>
@@ -151,6 +152,12 @@ h2 { font-size: 1rem; }
 .ticks-read { color: #53bdeb; }
 .ticks-failed { color: #c0392b; letter-spacing: 0; }
 .note { font-size: .75rem; color: #c0392b; }
+.kinds { display: flex; flex-wrap: wrap; gap: .3rem; padding: .35rem .7rem 0; background: #f0f2f5; }
+.kinds button, .choice { border: 1px solid #00a884; background: #fff; color: #008069; border-radius: 999px; padding: .15rem .6rem; font-size: .8rem; }
+.kind-line { font-size: .8rem; color: #54656f; margin-bottom: .15rem; }
+.choices { display: flex; flex-wrap: wrap; gap: .25rem; margin-top: .3rem; }
+.react { border: none; background: none; font-size: .85rem; opacity: .55; padding: 0 .2rem; }
+.react:hover { opacity: 1; }
 
 .compose { display: flex; gap: .5rem; align-items: flex-end; padding: .5rem .7rem; background: #f0f2f5; }
 .compose textarea {

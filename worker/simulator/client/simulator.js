@@ -56,6 +56,29 @@ const MESSAGES = {
     errorRefused: "The simulator refused: {message}",
     errorOffline: "Cannot reach the simulator. Is `npm start` running?",
     errorTooLong: "A WhatsApp message has at most 4096 characters.",
+    kindPicture: "📷 Picture",
+    kindVoice: "🎤 Voice note",
+    kindDocument: "📄 Document",
+    kindSticker: "🙂 Sticker",
+    kindLocation: "📍 Location",
+    kindContact: "👤 Contact",
+    kindOrder: "🛒 Order",
+    kindFromAd: "📣 Send as from an ad",
+    kindFlow: "📝 Form answer",
+    reactLabel: "React 👍",
+    line_image: "📷 Photo",
+    line_video: "🎬 Video",
+    line_audio: "🎤 Audio",
+    line_document: "📄 Document",
+    line_sticker: "🙂 Sticker",
+    line_location: "📍 Location",
+    line_contacts: "👤 Contact card",
+    line_order: "🛒 Order",
+    line_reaction: "Reacted",
+    line_interactive: "Buttons",
+    line_button: "Template button",
+    line_reply: "↩ Reply",
+    line_referral: "📣 From an ad",
   },
   ja: {
     pageTitle: "WhatsApp シミュレーター · Chorus",
@@ -100,8 +123,124 @@ const MESSAGES = {
     errorRefused: "シミュレーターが受け付けませんでした: {message}",
     errorOffline: "シミュレーターに接続できません。`npm start` は実行中ですか?",
     errorTooLong: "WhatsAppのメッセージは4096文字までです。",
+    kindPicture: "📷 写真",
+    kindVoice: "🎤 ボイスメッセージ",
+    kindDocument: "📄 ファイル",
+    kindSticker: "🙂 スタンプ",
+    kindLocation: "📍 位置情報",
+    kindContact: "👤 連絡先",
+    kindOrder: "🛒 注文",
+    kindFromAd: "📣 広告経由として送信",
+    kindFlow: "📝 フォーム回答",
+    reactLabel: "👍 でリアクション",
+    line_image: "📷 写真",
+    line_video: "🎬 動画",
+    line_audio: "🎤 音声",
+    line_document: "📄 ファイル",
+    line_sticker: "🙂 スタンプ",
+    line_location: "📍 位置情報",
+    line_contacts: "👤 連絡先",
+    line_order: "🛒 注文",
+    line_reaction: "リアクション",
+    line_interactive: "ボタン",
+    line_button: "テンプレートのボタン",
+    line_reply: "↩ 返信",
+    line_referral: "📣 広告から",
   },
 };
+
+/** The other kinds a customer can send (issue 5): POST /simulator/api/customers/:id/send bodies. */
+const KIND_ACTIONS = [
+  ["kindPicture", () => ({ kind: "media", sample: "picture", caption: composed() || undefined })],
+  ["kindVoice", () => ({ kind: "media", sample: "voice" })],
+  ["kindDocument", () => ({ kind: "media", sample: "invoice", caption: composed() || undefined })],
+  ["kindSticker", () => ({ kind: "media", sample: "sticker" })],
+  ["kindLocation", () => ({ kind: "location", latitude: 35.6812, longitude: 139.7671, name: "Tokyo Station", address: "1 Chome Marunouchi, Chiyoda City, Tokyo" })],
+  ["kindContact", () => ({ kind: "contacts", name: "Barbara Johnson", phone: "+1 415 555 0123" })],
+  ["kindOrder", () => ({ kind: "order", text: composed() || undefined, items: [{ productRetailerId: "tee-m", quantity: 2, price: 20, currency: "USD" }] })],
+  ["kindFlow", () => ({ kind: "flow_reply", answers: { date: "2026-12-01", time: "10:30" } })],
+  ["kindFromAd", () => ({ kind: "text", text: composed() || "I saw your ad", fromAd: true })],
+];
+
+/** The composer's text, taken (and cleared) for a kind that carries one. */
+function composed() {
+  const input = /** @type {HTMLTextAreaElement} */ (document.getElementById("compose-text"));
+  const text = input.value.trim();
+  input.value = "";
+  return text.slice(0, 1024);
+}
+
+async function sendKind(body) {
+  const id = state.selectedId;
+  if (!id) return;
+  try {
+    const { message } = await api("POST", `/customers/${encodeURIComponent(id)}/send`, body);
+    if (state.selectedId === id) {
+      const messages = [...(state.lastChat?.messages ?? []).filter((m) => m.id !== message.id), message];
+      state.lastChat = { ...(state.lastChat ?? {}), messages };
+      renderMessages(messages);
+    }
+    setBanner("");
+  } catch (err) {
+    setBanner(err instanceof ApiFailure && err.code === "offline" ? err.message : t("errorRefused", { message: err.message }));
+  }
+}
+
+function renderKinds() {
+  const box = document.getElementById("kinds");
+  box.replaceChildren(
+    ...KIND_ACTIONS.map(([key, body]) => {
+      const button = el("button", "", t(key));
+      button.type = "button";
+      button.dataset.testid = `sim-kind-${key}`;
+      button.addEventListener("click", () => sendKind(body()));
+      return button;
+    }),
+  );
+}
+
+/** A short line saying what kind a message is, and (business messages) the choices it offers. */
+function kindParts(m) {
+  const parts = [];
+  let payload = null;
+  try {
+    payload = m.payload ? JSON.parse(m.payload) : null;
+  } catch {
+    payload = null;
+  }
+  const lineKey = `line_${m.kind}`;
+  if (m.kind !== "text" && m.kind !== "template" && MESSAGES.en[lineKey]) parts.push(el("div", "kind-line", t(lineKey)));
+  if (payload?.context) parts.push(el("div", "kind-line", t("line_reply")));
+  if (payload?.referral) parts.push(el("div", "kind-line", t("line_referral")));
+  const interactive = m.direction === "out" && m.kind === "interactive" ? payload : null;
+  if (interactive) {
+    const choices = el("div", "choices");
+    for (const b of interactive.action?.buttons ?? []) {
+      const button = el("button", "choice", String(b.reply?.title ?? ""));
+      button.type = "button";
+      button.addEventListener("click", () => sendKind({ kind: "button_reply", id: String(b.reply?.id ?? ""), title: String(b.reply?.title ?? "").slice(0, 20), replyTo: m.id }));
+      choices.append(button);
+    }
+    for (const section of interactive.action?.sections ?? []) {
+      for (const row of section.rows ?? []) {
+        const button = el("button", "choice", String(row.title ?? ""));
+        button.type = "button";
+        button.addEventListener("click", () => sendKind({ kind: "list_reply", id: String(row.id ?? ""), title: String(row.title ?? "").slice(0, 24), replyTo: m.id }));
+        choices.append(button);
+      }
+    }
+    const url = interactive.action?.parameters?.url;
+    if (typeof url === "string" && /^https?:\/\//i.test(url)) {
+      const link = el("a", "choice", String(interactive.action.parameters.display_text ?? url));
+      link.href = url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      choices.append(link);
+    }
+    if (choices.childElementCount) parts.push(choices);
+  }
+  return parts;
+}
 
 /** @type {"en" | "ja"} */
 let lang = pickLanguage();
@@ -209,6 +348,7 @@ function applyLanguage() {
   renderBusiness();
   renderCustomers();
   renderChatHeader();
+  renderKinds();
   // Re-render the chat's status lines in the new language.
   for (const [, node] of state.rendered) node.dataset.sig = "";
   if (state.lastChat) renderMessages(state.lastChat.messages);
@@ -320,6 +460,7 @@ function renderChatHeader() {
   const hasChat = Boolean(c);
   $("chat-empty").hidden = hasChat;
   $("compose").hidden = !hasChat;
+  $("kinds").hidden = !hasChat;
   $("chat-name").textContent = c ? c.name : "";
   $("chat-id").textContent = c ? `${customerSubtitle(c)} · ${t("userId", { id: c.userId })}` : "";
   $("chat-avatar").textContent = c ? initials(c.name) : "";
@@ -353,9 +494,15 @@ function messageNode(m) {
   node.dataset.id = m.id;
   const bubble = el("div", "bubble");
   if (m.kind === "template") bubble.append(el("div", "tpl", t("template", { name: m.templateName ?? "" })));
+  bubble.append(...kindParts(m));
   bubble.append(el("div", "text", m.text));
   const meta = el("div", "meta");
-  meta.append(el("span", "time", formatTime(m.createdAt)), el("span", "ticks"));
+  const react = el("button", "react", "👍");
+  react.type = "button";
+  react.title = t("reactLabel");
+  react.dataset.testid = "sim-react";
+  react.addEventListener("click", () => sendKind({ kind: "reaction", messageId: m.id, emoji: "👍" }));
+  meta.append(el("span", "time", formatTime(m.createdAt)), el("span", "ticks"), react);
   bubble.append(meta, el("div", "note"));
   node.append(bubble);
   return node;
