@@ -26,6 +26,10 @@ export interface Env {
    * string; `npm start` writes one to .dev.vars. Without it, per-channel tokens cannot be saved.
    */
   CHANNEL_TOKEN_KEY?: string;
+  /** Optional email sender for invitations: POST {to, subject, text} JSON (worker/email.ts). */
+  EMAIL_API_URL?: string;
+  /** Bearer key for EMAIL_API_URL (a secret). */
+  EMAIL_API_KEY?: string;
   /** "on" enables /simulator (npm start only). */
   SIMULATOR?: string;
   /** "on" lets `npm run bench` ask for Server-Timing and D1 query counts (worker/bench-metrics.ts); never set in wrangler.toml. */

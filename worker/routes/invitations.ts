@@ -12,6 +12,7 @@ import { startSession } from "../auth/sign-in";
 import { existingTeamIds, toApiUser } from "../auth/users";
 import { AcceptInvitationBody, CreateInvitationBody, InvitationLookupQuery } from "../contracts/access";
 import type { AppEnv, SessionUser } from "../env";
+import { invitationEmail, sendEmail } from "../email";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { validate } from "../validation";
@@ -110,14 +111,19 @@ export const invitationRoutes = new Hono<AppEnv>()
     });
     await audit(c, { action: "invitation.created", targetType: "invitation", targetId: link.id, details: { email: body.email, role: body.role } });
     const row = await c.env.DB.prepare(`${SELECT_INVITATION} AND l.id = ?`).bind(link.id).first<InvitationRow>();
-    // No email sender is configured in this version: the link is shown to copy (issue 3 allows it).
+    const url = linkUrl(c.req.url, "/invite", link.token);
+    // Emailed when a sender is configured; either way the link is shown to copy.
+    const emailed = await sendEmail(
+      c.env,
+      invitationEmail({ to: body.email, url, inviter: c.var.user.name, role: body.role, expiresAt: link.expiresAt }),
+    );
     return c.json(
       {
         invitation: toInvitation(row!, await teamNames(c.env.DB)),
-        url: linkUrl(c.req.url, "/invite", link.token),
+        url,
         token: link.token,
         expiresAt: link.expiresAt,
-        emailed: false,
+        emailed,
       },
       201,
     );
