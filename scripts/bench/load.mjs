@@ -81,6 +81,7 @@ export async function constantRate(client, { rate, seconds, next, onSent = () =>
   const total = Math.round(rate * seconds);
   const latencies = [];
   let errors = 0;
+  const statuses = new Map();
   const pending = [];
   const start = performance.now() + 20;
   let lag = 0;
@@ -93,6 +94,8 @@ export async function constantRate(client, { rate, seconds, next, onSent = () =>
     onSent(i, due);
     pending.push(
       client.request(req).then((res) => {
+        const key = res.status === 0 ? (/timeout/i.test(res.body) ? "timeout" : "no answer") : res.status;
+        statuses.set(key, (statuses.get(key) ?? 0) + 1);
         if (res.status === 200) latencies.push(performance.now() - due);
         else errors++;
       }),
@@ -100,5 +103,5 @@ export async function constantRate(client, { rate, seconds, next, onSent = () =>
   }
   await Promise.all(pending);
   const elapsed = (performance.now() - start) / 1000;
-  return { latencies, errors, sent: total, achievedRate: total / elapsed, maxScheduleLagMs: lag };
+  return { latencies, errors, statuses: Object.fromEntries(statuses), sent: total, achievedRate: total / elapsed, maxScheduleLagMs: lag };
 }
