@@ -24,7 +24,9 @@ import { uploadMedia } from "../whatsapp/graph-media";
 import { checkOutboundMedia } from "../whatsapp/outbound";
 
 const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
-export const MediaParams = v.object({ conversationId: Id, messageId: Id });
+/** Ids are newId() tokens: letters, digits, "_" and "-" — nothing that could change the R2 key's meaning. */
+const TokenId = v.pipe(v.string(), v.minLength(1), v.maxLength(64), v.regex(/^[A-Za-z0-9_-]+$/, "not an id"));
+export const MediaParams = v.object({ conversationId: TokenId, messageId: TokenId });
 const IdParam = v.object({ id: Id });
 
 /** The text fields of the multipart upload (the `file` part is checked on its own). */
