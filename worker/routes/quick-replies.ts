@@ -76,8 +76,9 @@ export const quickReplyRoutes = new Hono<AppEnv>()
     const binds: unknown[] = [c.var.user.id];
     let filter = "";
     if (q) {
-      binds.push(`${escapeLike(q)}%`, `%${escapeLike(q)}%`);
-      filter = "AND (shortcut LIKE ?2 ESCAPE '\\' OR lower(text) LIKE ?3 ESCAPE '\\')";
+      // instr(), not LIKE: D1 refuses LIKE patterns over 50 bytes.
+      binds.push(q, q);
+      filter = "AND (instr(shortcut, ?2) = 1 OR instr(lower(text), ?3) > 0)";
     }
     // Personal first for the same shortcut: the composer takes the first match.
     const { results } = await c.env.DB.prepare(

@@ -125,12 +125,13 @@ export async function listConversations(db: D1Database, user: SessionUser, filte
   where.push(...threadFilterSql(filters, bind, user.id, now));
   const q = filters.q?.trim();
   if (q) {
-    const text = bind(`%${escapeLike(q.toLowerCase())}%`);
+    // instr(), not LIKE: D1 refuses LIKE patterns over 50 bytes, and a search box takes 200 characters.
+    const text = bind(q.toLowerCase());
     // Numbers are stored as digits (wa_id): "+1 555-0100" finds 15550100.
     const digits = q.replace(/[\s()+.-]/g, "");
-    const phoneClause = /^\d+$/.test(digits) ? ` OR ct.wa_id LIKE ${bind(`%${digits}%`)}` : "";
+    const phoneClause = /^\d+$/.test(digits) ? ` OR instr(ct.wa_id, ${bind(digits)}) > 0` : "";
     where.push(
-      `(lower(ct.name) LIKE ${text} ESCAPE '\\' OR lower(ct.username) LIKE ${text} ESCAPE '\\' OR ct.wa_id LIKE ${text} ESCAPE '\\'${phoneClause})`,
+      `(instr(lower(ct.name), ${text}) > 0 OR instr(lower(ct.username), ${text}) > 0 OR instr(ct.wa_id, ${text}) > 0${phoneClause})`,
     );
   }
   if (filters.cursor) {

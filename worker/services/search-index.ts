@@ -98,7 +98,7 @@ function messageMatchSql(terms: string[], bind: Bind): string {
     parts.push(`m.id IN (SELECT rowid FROM message_search_fts WHERE message_search_fts MATCH ${bind(long.map(ftsPhrase).join(" "))})`);
   }
   for (const term of terms.filter((t) => !indexable(t))) {
-    parts.push(`m.text LIKE ${bind(`%${escapeLike(term)}%`)} ESCAPE '\\'`);
+    parts.push(`instr(lower(m.text), ${bind(term.toLowerCase())}) > 0`);
   }
   return parts.join(" AND ");
 }
@@ -111,11 +111,13 @@ const PHONE_LIKE = /^[\d\s()+.-]+$/;
  */
 function contactMatchSql(query: string, terms: string[], bind: Bind): string {
   const digits = query.replace(/\D/g, "");
-  if (PHONE_LIKE.test(query) && digits.length >= 3) return `ct.wa_id LIKE ${bind(`%${digits}%`)}`;
+  // instr(), not LIKE: D1 refuses LIKE patterns over 50 bytes. lower() on both sides folds ASCII
+  // case as LIKE did.
+  if (PHONE_LIKE.test(query) && digits.length >= 3) return `instr(ct.wa_id, ${bind(digits)}) > 0`;
   return terms
     .map((term) => {
-      const pattern = bind(`%${escapeLike(term)}%`);
-      return `(ct.name LIKE ${pattern} ESCAPE '\\' OR ct.username LIKE ${pattern} ESCAPE '\\' OR ct.wa_id LIKE ${pattern} ESCAPE '\\')`;
+      const needle = bind(term.toLowerCase());
+      return `(instr(lower(ct.name), ${needle}) > 0 OR instr(lower(ct.username), ${needle}) > 0 OR instr(ct.wa_id, ${needle}) > 0)`;
     })
     .join(" AND ");
 }
