@@ -1,3 +1,4 @@
+import { ApiError } from "../errors";
 /**
  * Contact resolution. Meta identifies a customer by phone (`wa_id`) and, since 2026, by a
  * business-scoped user id (`user_id`, BSUID); a customer who adopted a username may come with the
@@ -76,7 +77,10 @@ async function select(db: D1Database, c: { waId: string | null; userId: string |
 
 /** The contact for an inbound message's sender: found, updated or created. */
 export async function resolveContact(db: D1Database, customer: CustomerInfo, now = Date.now()): Promise<ContactRecord> {
-  if (!customer.waId && !customer.userId) throw new Error("A customer needs a wa_id or a user_id.");
+  // A signed but malformed payload (a blank sender) is the sender's mistake: 400, never a 500.
+  if (!customer.waId?.trim() && !customer.userId?.trim()) {
+    throw new ApiError(400, "invalid_payload", "A message names no sender: it needs a wa_id or a user_id.");
+  }
   const hit = cached(customer, now);
   if (hit && unchanged(hit, customer)) return hit;
 
