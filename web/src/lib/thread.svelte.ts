@@ -122,6 +122,12 @@ export class ThreadStore {
   busy = $state(false);
   /** The last assignment or status change that failed (shown near the header). */
   actionError = $state<ApiError | null>(null);
+  /**
+   * The customer message the next reply quotes (WhatsApp's context.message_id), or null. The
+   * bubble's "Reply" action sets it (`thread.replyTo = message`); the composer shows it above the
+   * box and the next text or media send carries `replyTo: id` and clears it.
+   */
+  replyTo = $state<Message | null>(null);
 
   readonly versions = new VersionTracker();
   #hooks: ThreadHooks;
