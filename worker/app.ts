@@ -8,6 +8,7 @@ import { errorBody, handleError } from "./errors";
 import { securityHeaders } from "./security-headers";
 import { benchMetrics } from "./bench-metrics";
 import { csrfGuard } from "./auth/csrf";
+import { apiBodyLimit } from "./api-body-limit";
 import { whatsappWebhookRoutes } from "./routes/webhooks-whatsapp";
 import { setupRoutes } from "./routes/setup";
 import { sessionRoutes } from "./routes/session";
@@ -40,6 +41,7 @@ export const app = new Hono<AppEnv>();
 app.use("*", benchMetrics);
 app.use("*", securityHeaders);
 app.use("/api/*", csrfGuard);
+app.use("/api/*", apiBodyLimit);
 
 app.route("/webhooks/whatsapp", whatsappWebhookRoutes);
 app.route("/api/setup", setupRoutes);

@@ -210,7 +210,7 @@ describe("malformed input", () => {
     );
   });
 
-  it("refuses oversized bodies with 413 (webhook) and never a 5xx (API)", { timeout: 60_000 }, async ({ expect }) => {
+  it("refuses oversized bodies with 413, webhooks and API alike", { timeout: 60_000 }, async ({ expect }) => {
     const big = JSON.stringify({ object: "whatsapp_business_account", entry: [], pad: "x".repeat(1024 * 1024) });
     const webhook = await postWebhook(server.url, server.appSecret, big);
     expect(webhook.status).toBe(413);
@@ -235,11 +235,14 @@ describe("malformed input", () => {
     } as RequestInit);
     expect(streamed.status).toBe(413);
 
-    for (const size of [2, 20]) {
+    // 2 and 5 MB: a client still uploading tens of MB when the 413 comes back sees wrangler dev reset
+    // the connection instead of reading the answer (the refusal itself happens either way).
+    for (const size of [2, 5]) {
       const body = JSON.stringify({ text: "t".repeat(size * 1024 * 1024) });
       const res = await owner.request("POST", `/api/conversations/${conversationId}/messages`, body, { "Content-Type": "application/json" });
-      expect(res.status, `${size} MB reply`).toBeGreaterThanOrEqual(400);
-      expect(res.status, `${size} MB reply`).toBeLessThan(500);
+      // Refused while it streams in (worker/api-body-limit.ts), not read in full and then validated.
+      expect(res.status, `${size} MB reply`).toBe(413);
+      expect((res.json as { error: { code: string } }).error.code, `${size} MB reply`).toBe("payload_too_large");
     }
   });
 
