@@ -171,7 +171,7 @@ export const assignmentPolicies = sqliteTable(
   (t) => [primaryKey({ columns: [t.scope, t.scopeId] })],
 );
 
-/** Message templates the composer offers outside the window (synced from Meta in a later issue). */
+/** Message templates the composer offers outside the window: synced from Meta, or created in Chorus and submitted (issue 5). */
 export const templates = sqliteTable(
   "templates",
   {
@@ -191,7 +191,10 @@ export const templates = sqliteTable(
     /** Meta's components (header, body, footer, buttons) as JSON, for previews. */
     components: text("components"),
   },
-  (t) => [uniqueIndex("templates_name_language_unique").on(t.name, t.language)],
+  // Issue 5: Meta keeps names unique per name + language within one WhatsApp Business Account, so
+  // two accounts may both have "order_update" in en_US. waba_id NULL: not tied to an account yet
+  // (the seeded templates); template sync adopts such a row for the first account listing it.
+  (t) => [uniqueIndex("templates_waba_name_language_unique").on(t.wabaId, t.name, t.language)],
 );
 
 export const teams = sqliteTable(
