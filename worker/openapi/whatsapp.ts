@@ -4,7 +4,7 @@
  * worker/openapi/registry.ts; schemas come from worker/contracts/whatsapp.ts and the route modules.
  */
 import * as v from "valibot";
-import { SendMessageResponse } from "../contracts/api";
+import { ChannelDirectory, SendMessageResponse } from "../contracts/api";
 import {
   ReactionBody,
   ChannelErrorList,
@@ -61,7 +61,7 @@ export const whatsappRoutes: readonly RouteDoc[] = [
     operationId: "sendMedia",
     summary: "Send a picture, video, audio, document or sticker",
     description:
-      "multipart/form-data: `file` (required), `caption` (not for audio and stickers), `kind` (image | video | audio | document | sticker; default from the file's type — any file can go as a document), `replyTo` (the wamid of the customer message this answers). WhatsApp's limits are checked first: image JPEG/PNG up to 5 MB, video MP4/3GPP and audio AAC/AMR/MP3/MP4/OGG (Opus) up to 16 MB, document up to 100 MB, sticker WebP up to 500 KB. The file is stored in Chorus, uploaded to WhatsApp and sent through the conversation's outbox (the 24-hour window and the reply lock apply, as for text).",
+      "multipart/form-data: `file` (required), `caption` (not for audio and stickers), `kind` (image | video | audio | document | sticker; default from the file's type — any file can go as a document), `replyTo` (the wamid of the customer message this answers), `voice` (`true`: send Ogg Opus audio as a voice note — WhatsApp's `audio.voice`). WhatsApp's limits are checked first: image JPEG/PNG up to 5 MB, video MP4/3GPP and audio AAC/AMR/MP3/MP4/OGG (Opus) up to 16 MB, document up to 100 MB, sticker WebP up to 500 KB. The file is stored in Chorus, uploaded to WhatsApp and sent through the conversation's outbox (the 24-hour window and the reply lock apply, as for text).",
     tag: "Media",
     auth: "user",
     request: { params: ConversationIdParams, headers: IdempotencyHeaders },
@@ -92,6 +92,16 @@ export const whatsappRoutes: readonly RouteDoc[] = [
       422: "window_closed.",
       502: "whatsapp_error: WhatsApp refused the reaction (its reason is given).",
     },
+  },
+  {
+    method: "GET",
+    path: "/api/channels/directory",
+    operationId: "listChannelDirectory",
+    summary: "Every number's id, display name and phone number, for anyone signed in",
+    description: "What the inbox needs to name the number a conversation came in on and to filter by it; no settings, tokens or health.",
+    tag: "Channels",
+    auth: "user",
+    responses: { 200: { description: "Every number, oldest first.", schema: ChannelDirectory } },
   },
   {
     method: "GET",

@@ -3,9 +3,10 @@
  * - GET /api/media/:conversationId/:messageId — a message's file from R2, to a signed-in user who
  *   may see the thread (the conversation routes' visibility rule; 404 otherwise), with its stored
  *   type, a safe Content-Disposition, nosniff and a sandboxing CSP (worker/services/media.ts).
- * - POST /api/conversations/:id/media — multipart `file` (+ `caption`, `kind`, `replyTo`): Meta's
- *   type and size rules are checked first (413/422), the file goes to R2, is uploaded to Meta
- *   (POST /{phone-number-id}/media) and sent by its id through the thread's outbox.
+ * - POST /api/conversations/:id/media — multipart `file` (+ `caption`, `kind`, `replyTo`, `voice`):
+ *   Meta's type and size rules are checked first (413/422), the file goes to R2, is uploaded to Meta
+ *   (POST /{phone-number-id}/media) and sent by its id through the thread's outbox. `voice=true`
+ *   sends Ogg Opus audio as a voice note (Meta's `audio.voice`: the customer sees a voice message).
  */
 import { Hono } from "hono";
 import * as v from "valibot";
@@ -34,6 +35,8 @@ export const MediaUploadFields = v.object({
   caption: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(1024, "A caption has at most 1024 characters."))),
   kind: v.optional(v.picklist(["image", "video", "audio", "document", "sticker"])),
   replyTo: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),
+  /** "true": a voice note recorded by the agent (Ogg Opus audio only). */
+  voice: v.optional(v.picklist(["true", "false"], "voice: use true or false.")),
 });
 
 /** Largest upload accepted at all (Meta's document limit); each kind's own limit is checked after. */
@@ -87,6 +90,7 @@ conversationMediaRoutes.post("/:id/media", validate("param", IdParam), async (c)
     ...(form.get("caption") !== null ? { caption: form.get("caption") } : {}),
     ...(form.get("kind") !== null ? { kind: form.get("kind") } : {}),
     ...(form.get("replyTo") !== null ? { replyTo: form.get("replyTo") } : {}),
+    ...(form.get("voice") !== null ? { voice: form.get("voice") } : {}),
   });
   if (!fields.success) {
     const issue = fields.issues[0];
@@ -97,6 +101,11 @@ conversationMediaRoutes.post("/:id/media", validate("param", IdParam), async (c)
   const check = checkOutboundMedia(mimeType, file.size, fields.output.kind as MediaKind | undefined);
   if (!check.ok) throw new ApiError(check.status, check.code, check.message);
   const kind = check.kind;
+  const voice = fields.output.voice === "true";
+  // Meta plays a voice note only from Ogg Opus; anything else would arrive as a broken voice message.
+  if (voice && (kind !== "audio" || mimeType !== "audio/ogg")) {
+    throw new ApiError(422, "media_type_unsupported", "A voice note must be Ogg Opus audio (audio/ogg).");
+  }
   const caption = kind === "audio" || kind === "sticker" ? null : fields.output.caption || null;
   const filename = sanitizeFilename(file.name, mimeType, kind);
 
@@ -151,12 +160,19 @@ conversationMediaRoutes.post("/:id/media", validate("param", IdParam), async (c)
 
   const display: MessageContent = {
     kind,
-    media: { id: upload.value.id, mimeType, size: bytes.byteLength, filename, caption, state: "ready", ...(kind === "audio" ? { voice: mimeType === "audio/ogg" } : {}) },
+    media: { id: upload.value.id, mimeType, size: bytes.byteLength, filename, caption, state: "ready", ...(kind === "audio" ? { voice } : {}) },
   };
   const user = c.var.user;
   const result = await stub.send({
     author: { id: user.id, name: user.name, role: user.role },
-    content: { kind, mediaId: upload.value.id, caption, filename: kind === "document" ? filename : null, replyTo: fields.output.replyTo ?? null },
+    content: {
+      kind,
+      mediaId: upload.value.id,
+      caption,
+      filename: kind === "document" ? filename : null,
+      replyTo: fields.output.replyTo ?? null,
+      ...(voice ? { voice: true } : {}),
+    },
     text: caption ?? "",
     idempotencyKey: keyHeader ?? null,
     messageId,

@@ -24,7 +24,7 @@ export type OutboundContent =
   | { kind: "text"; text: string; previewUrl?: boolean; replyTo?: string | null }
   | { kind: "template"; name: string; language: string; parameters: string[] }
   /** Media uploaded to Meta first (POST /{phone-number-id}/media), sent by its id (issue 5). */
-  | { kind: OutboundMediaKind; mediaId: string; caption?: string | null; filename?: string | null; replyTo?: string | null }
+  | { kind: OutboundMediaKind; mediaId: string; caption?: string | null; filename?: string | null; replyTo?: string | null; voice?: boolean }
   | {
       kind: "interactive";
       interactiveType: "button" | "list" | "cta_url";
@@ -80,6 +80,8 @@ export function buildSendPayload(recipient: Recipient, content: OutboundContent,
     // Meta refuses a caption on audio and stickers.
     if (content.caption && content.kind !== "audio" && content.kind !== "sticker") media.caption = content.caption;
     if (content.kind === "document" && content.filename) media.filename = content.filename;
+    // A recorded voice note (Ogg Opus): the customer sees a voice message, not an audio file.
+    if (content.kind === "audio" && content.voice) media.voice = true;
     return { ...base, ...context, type: content.kind, [content.kind]: media };
   }
   if (content.kind === "location") {

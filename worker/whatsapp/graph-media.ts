@@ -5,7 +5,6 @@
  * anything (Meta's lookups fail transiently — Chorus issue map: chatwoot#15754).
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/business-phone-numbers/media
  */
-import type { MediaKind } from "../contracts/whatsapp";
 
 export interface MediaLookup {
   url: string;
@@ -16,33 +15,10 @@ export interface MediaLookup {
 
 export type MediaOutcome<T> = { ok: true; value: T } | { ok: false; retryable: boolean; status: number; error: string };
 
-/**
- * Meta's per-type limits for media a business sends (Supported media types). Inbound media can be
- * as large as a document (100 MB); Chorus stores up to that.
- */
-export const MEDIA_LIMITS: Record<MediaKind, { maxBytes: number; types: readonly string[] }> = {
-  image: { maxBytes: 5 * 1024 * 1024, types: ["image/jpeg", "image/png"] },
-  video: { maxBytes: 16 * 1024 * 1024, types: ["video/mp4", "video/3gpp"] },
-  audio: {
-    maxBytes: 16 * 1024 * 1024,
-    types: ["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"],
-  },
-  document: {
-    maxBytes: 100 * 1024 * 1024,
-    types: [
-      "text/plain",
-      "application/pdf",
-      "application/vnd.ms-excel",
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-      "application/msword",
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-      "application/vnd.ms-powerpoint",
-      "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ],
-  },
-  sticker: { maxBytes: 500 * 1024, types: ["image/webp"] },
-};
+/** Meta's per-type limits for media a business sends: shared with the web composer. */
+export { MEDIA_LIMITS } from "../contracts/media-limits";
 
+/** Inbound media can be as large as a document (100 MB); Chorus stores up to that. */
 export const INBOUND_MEDIA_MAX_BYTES = 100 * 1024 * 1024;
 
 function trimBase(base: string): string {

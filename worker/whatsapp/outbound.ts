@@ -7,10 +7,9 @@
  */
 import * as v from "valibot";
 import { ApiError } from "../errors";
-import { InteractiveBody, LocationBody, type MediaKind, type MessageContent } from "../contracts/whatsapp";
+import { InteractiveBody, LocationBody, type MessageContent } from "../contracts/whatsapp";
 export { InteractiveBody, LocationBody, ReactionBody } from "../contracts/whatsapp";
 import type { OutboundContent } from "./graph-client";
-import { MEDIA_LIMITS } from "./graph-media";
 
 
 /** Meta's rules an interactive body's shape cannot express: a message naming the field, or null. */
@@ -83,35 +82,5 @@ export function richOutbound(body: Record<string, unknown>): { content: Outbound
   return null;
 }
 
-export type MediaCheck = { ok: true; kind: MediaKind } | { ok: false; status: 413 | 422; code: string; message: string };
-
-const KIND_BY_TYPE = new Map<string, MediaKind>();
-for (const [kind, limits] of Object.entries(MEDIA_LIMITS) as Array<[MediaKind, (typeof MEDIA_LIMITS)[MediaKind]]>) {
-  for (const type of limits.types) if (!KIND_BY_TYPE.has(type)) KIND_BY_TYPE.set(type, kind);
-}
-
-/**
- * Meta's rules for a file a business sends, checked before anything is uploaded: a type WhatsApp
- * accepts for that kind (the kind follows the type unless asked for, e.g. a PNG as a document), and
- * the kind's size limit (image 5 MB, video and audio 16 MB, document 100 MB, sticker 500 KB).
- */
-export function checkOutboundMedia(mimeType: string, size: number, requested?: MediaKind): MediaCheck {
-  const type = mimeType.split(";")[0]!.trim().toLowerCase();
-  const kind = requested ?? KIND_BY_TYPE.get(type) ?? "document";
-  const limits = MEDIA_LIMITS[kind];
-  // Any file may go as a document; other kinds only in their own types.
-  if (kind !== "document" && !limits.types.includes(type)) {
-    return {
-      ok: false,
-      status: 422,
-      code: "media_type_unsupported",
-      message: `WhatsApp does not accept ${type || "this file type"} as ${kind === "audio" ? "audio" : `a${kind === "image" ? "n" : ""} ${kind}`}. Accepted: ${limits.types.join(", ")}.`,
-    };
-  }
-  if (size === 0) return { ok: false, status: 422, code: "media_empty", message: "The file is empty." };
-  if (size > limits.maxBytes) {
-    const mb = limits.maxBytes >= 1024 * 1024 ? `${limits.maxBytes / 1024 / 1024} MB` : `${limits.maxBytes / 1024} KB`;
-    return { ok: false, status: 413, code: "media_too_large", message: `WhatsApp accepts ${kind === "document" ? "documents" : `${kind}s`} up to ${mb}; this file is larger.` };
-  }
-  return { ok: true, kind };
-}
+// Meta's media rules live beside the contracts so the web composer checks the same numbers.
+export { checkOutboundMedia, type MediaCheck } from "../contracts/media-limits";
