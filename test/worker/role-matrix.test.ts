@@ -298,6 +298,7 @@ const matrix: Record<string, Row> = {
     },
     expect: signedInOnly(200),
   },
+  "GET /api/channels/directory": { req: () => ({ path: "/api/channels/directory" }), expect: signedInOnly(200) },
   "GET /api/channels": { req: () => ({ path: "/api/channels" }), expect: ownerOnly(200) },
   "PATCH /api/channels/{id}": {
     req: async () => {

@@ -72,6 +72,8 @@ export const ChannelRef = v.object({
   name: v.nullable(v.string()),
 });
 export type ChannelRef = v.InferOutput<typeof ChannelRef>;
+/** GET /api/channels/directory: every number's id, name and phone, for anyone signed in (issue 5). */
+export const ChannelDirectory = v.object({ channels: v.array(ChannelRef) });
 
 export const MessageDirection = v.picklist(["in", "out"]);
 /** A thread item's direction: to or from the customer, or "internal" (notes, activity: never sent). */

@@ -1,6 +1,9 @@
 /**
- * /api/channels — the WhatsApp numbers of the workspace (issue 5), Owner only (design.md, Roles):
+ * /api/channels — the WhatsApp numbers of the workspace (issue 5), Owner only (design.md, Roles),
+ * except the directory of names:
  *
+ *   GET   /api/channels/directory   every signed-in user: each number's id, name and phone (the
+ *                                   inbox's channel filter and labels; nothing secret)
  *   GET   /api/channels             every number with its settings and health
  *   PATCH /api/channels/:id         {name?, wabaId?, accessToken?, defaultTeamId?, messagesPerSecond?}
  *   GET   /api/channels/:id/errors  errors Meta reported for the number, newest first
@@ -16,7 +19,7 @@ import { UpdateChannelBody } from "../contracts/whatsapp";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { listChannelErrors } from "../services/channel-health";
-import { getChannelSettings, listChannelSettings, updateChannel } from "../services/phone-numbers";
+import { getChannelSettings, listChannelDirectory, listChannelSettings, updateChannel } from "../services/phone-numbers";
 import { validate } from "../validation";
 
 const IdParam = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) });
@@ -28,10 +31,14 @@ function notFound(): ApiError {
   return new ApiError(404, "not_found", "There is no such channel.");
 }
 
+const owner = requireRole("owner");
+
 export const channelRoutes = new Hono<AppEnv>()
-  .use(requireUser, requireRole("owner"))
-  .get("/", async (c) => c.json({ channels: await listChannelSettings(c.env.DB) }))
-  .patch("/:id", validate("param", IdParam), validate("json", UpdateChannelBody), async (c) => {
+  .use(requireUser)
+  // Agents see which number a thread came in on: names and phone numbers only, never settings.
+  .get("/directory", async (c) => c.json({ channels: await listChannelDirectory(c.env.DB) }))
+  .get("/", owner, async (c) => c.json({ channels: await listChannelSettings(c.env.DB) }))
+  .patch("/:id", owner, validate("param", IdParam), validate("json", UpdateChannelBody), async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const result = await updateChannel(c.env.DB, c.env.CHANNEL_TOKEN_KEY, id, body);
@@ -56,7 +63,7 @@ export const channelRoutes = new Hono<AppEnv>()
     }
     return c.json({ channel: result.channel });
   })
-  .get("/:id/errors", validate("param", IdParam), validate("query", ChannelErrorsQuery), async (c) => {
+  .get("/:id/errors", owner, validate("param", IdParam), validate("query", ChannelErrorsQuery), async (c) => {
     const { id } = c.req.valid("param");
     const limit = Math.min(Math.max(Number(c.req.valid("query").limit ?? 50), 1), 200);
     if (!(await getChannelSettings(c.env.DB, id))) throw notFound();

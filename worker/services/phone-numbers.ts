@@ -3,6 +3,7 @@
  * Account id, own access token (encrypted, see channel-tokens.ts), default team (the channel row of
  * assignment_policies, shared with automatic assignment), sending rate and health.
  */
+import type { ChannelRef } from "../contracts/api";
 import type { ChannelSettings, UpdateChannelBody } from "../contracts/whatsapp";
 import { clearChannelCache } from "./channels";
 import { clearChannelTokenCache, encryptChannelToken } from "./channel-tokens";
@@ -51,6 +52,14 @@ function toSettings(row: Row): ChannelSettings {
 export async function listChannelSettings(db: D1Database): Promise<ChannelSettings[]> {
   const { results } = await db.prepare(`${SELECT} ORDER BY ch.created_at, ch.id`).all<Row>();
   return results.map(toSettings);
+}
+
+/** Every number's id, name and phone, for anyone signed in (the inbox's channel filter and labels). */
+export async function listChannelDirectory(db: D1Database): Promise<ChannelRef[]> {
+  const { results } = await db
+    .prepare("SELECT id, phone_number_id, display_phone_number, name FROM channels ORDER BY created_at, id")
+    .all<{ id: string; phone_number_id: string; display_phone_number: string | null; name: string | null }>();
+  return results.map((r) => ({ id: r.id, phoneNumberId: r.phone_number_id, displayPhoneNumber: r.display_phone_number, name: r.name }));
 }
 
 export async function getChannelSettings(db: D1Database, id: string): Promise<ChannelSettings | null> {
