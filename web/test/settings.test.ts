@@ -40,7 +40,7 @@ describe("sections by role", () => {
   });
 
   it("shows an Owner everything", () => {
-    expect(sectionsFor("owner")).toEqual(["profile", "users", "invitations", "teams", "tokens", "audit", "workspace"]);
+    expect(sectionsFor("owner")).toEqual(["profile", "users", "invitations", "teams", "tokens", "channels", "audit", "workspace"]);
   });
 
   it("reads the section from the path", () => {

@@ -1,13 +1,13 @@
 /**
  * Which settings a role may use, mirroring the role table in design.md and the server's checks
- * (worker/routes/users.ts, invitations.ts, teams.ts, tokens.ts, audit-log.ts, settings.ts).
+ * (worker/routes/users.ts, invitations.ts, teams.ts, tokens.ts, channels.ts, audit-log.ts, settings.ts).
  * The server is the authority: these rules only hide what it would refuse.
  */
 import type { User } from "$lib/api";
 
 export type Role = User["role"];
 
-export const SECTIONS = ["profile", "users", "invitations", "teams", "tokens", "audit", "workspace"] as const;
+export const SECTIONS = ["profile", "users", "invitations", "teams", "tokens", "channels", "audit", "workspace"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const MANAGERS: readonly Role[] = ["owner", "manager"];
@@ -19,6 +19,7 @@ const SECTION_ROLES: Record<Section, readonly Role[]> = {
   invitations: MANAGERS,
   teams: MANAGERS,
   tokens: OWNER,
+  channels: OWNER,
   audit: OWNER,
   workspace: OWNER,
 };
