@@ -113,6 +113,10 @@ const KNOWN_ERROR_CODES = new Set([
   "not_found",
   "network",
   "internal",
+  // Issue 5, sending files (web/src/lib/i18n/composer.*.ts).
+  "media_too_large",
+  "media_type_unsupported",
+  "media_empty",
 ]);
 
 export interface ErrorLike {

@@ -17,6 +17,8 @@ import reportsEn from "./reports.en";
 import reportsJa from "./reports.ja";
 import whatsappEn from "./whatsapp.en";
 import whatsappJa from "./whatsapp.ja";
+import composerEn from "./composer.en";
+import composerJa from "./composer.ja";
 
 export { _, locale } from "svelte-i18n";
 
@@ -36,6 +38,8 @@ addMessages("en", reportsEn);
 addMessages("ja", reportsJa);
 addMessages("en", whatsappEn);
 addMessages("ja", whatsappJa);
+addMessages("en", composerEn);
+addMessages("ja", composerJa);
 
 /** Anything `$_` accepts as a value. */
 export type MessageValues = Record<string, string | number | Date | null | undefined>;
