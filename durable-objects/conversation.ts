@@ -4,8 +4,10 @@
  * timers. A single writer per thread gives ordering and exactly-once effects without locks.
  *
  * After every change it bumps `version`, writes its row of the D1 conversation index (guarded by
- * that version) and publishes live events through the Hub. Timers share the one alarm through
- * the `timers` table; every handler is idempotent because alarms are at-least-once.
+ * that version) and publishes live events through the Hub. Report facts and search rows are kept
+ * in its own SQLite with the change and shipped to D1 through the DEFERRED queue after the answer
+ * (worker/reports/deferred.ts), never on a webhook's acknowledgement path. Timers share the one
+ * alarm through the `timers` table; every handler is idempotent because alarms are at-least-once.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Activity, ConversationStatus, MessageStatus } from "../worker/contracts/api";
@@ -16,9 +18,8 @@ import { offerWaitingConversations } from "../worker/services/assignment-queue";
 import { decideAssignment, type AssignmentDecision } from "../worker/services/auto-assign";
 import { callbackDataFor } from "../worker/services/conversation-id";
 import { writeConversationIndex } from "../worker/services/conversation-index";
-import { indexMessageTexts } from "../worker/services/search-index";
-import { writeWithFacts, type Fact } from "../worker/reports/fact-writer";
 import { ReportRecorder } from "../worker/reports/recorder";
+import { MAX_MESSAGE_BYTES, type DeferredWrite } from "../worker/reports/deferred";
 import { notify, type NotifyInput } from "../worker/services/notifications";
 import { decodeCursor, encodeCursor } from "../worker/services/cursor";
 import { explainMetaError, RETRIES_EXHAUSTED, type ErrorExplanation } from "../worker/whatsapp/error-sentences";
@@ -108,7 +109,16 @@ const PENDING_STATUS_TTL_MS = 7 * 24 * HOUR;
 export const ASSIGN_RETRY_MS = 60_000;
 const ASSIGN_RETRY_MAX_MS = 15 * 60 * 1000;
 
-type TimerKind = "window" | "outbox" | "index_sync" | "snooze" | "assign" | "search" | "media" | "window_warn";
+/** 'deferred' (and 'search', from before issue 7): ship report facts and search rows again. */
+type TimerKind = "window" | "outbox" | "index_sync" | "snooze" | "assign" | "search" | "deferred" | "media" | "window_warn";
+
+/** A failed shipment of deferred writes is tried again after this long. */
+const DEFERRED_RETRY_MS = 30_000;
+/** Search rows per deferred message (texts are long; the byte budget usually ends it first). */
+const SEARCH_ROWS_PER_MESSAGE = 50;
+/** Search text is indexed up to this many characters (worker/services/search-index.ts). */
+const MAX_SEARCH_CHARS = 10_000;
+const utf8 = new TextEncoder();
 
 /** Statuses in which a thread needs (and counts toward the capacity of) an agent. */
 const ACTIVE_STATUSES: readonly ConversationStatus[] = ["open", "pending"];
@@ -126,8 +136,11 @@ export class ConversationDO extends DurableObject<Env> {
    * reserved an agent in the D1 row, which other index writes must keep until it is adopted.
    */
   private deciding = false;
-  /** Report facts of every change (issue 6, worker/reports/recorder.ts), written with the index row. */
+  /** Report facts of every change (issue 6, worker/reports/recorder.ts), shipped through the DEFERRED queue. */
   private readonly reports: ReportRecorder;
+  /** A shipment of deferred writes is running (one at a time); `shipAgain`: more arrived meanwhile. */
+  private shipping: Promise<void> | null = null;
+  private shipAgain = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -138,6 +151,11 @@ export class ConversationDO extends DurableObject<Env> {
       this.reports.migrate();
       const stored = this.meta("alarm_at");
       this.armedAt = stored === null ? null : Number(stored);
+      // The last instance may have died between storing a change and shipping its deferred writes.
+      if (this.hasDeferred()) {
+        this.setTimer("deferred", "ship", Date.now());
+        this.rearm();
+      }
     });
   }
 
@@ -592,9 +610,9 @@ export class ConversationDO extends DurableObject<Env> {
           const mediaEvents = await this.runMediaJob(timer.key);
           if (mediaEvents.length) changed = true;
           events.push(...mediaEvents);
-        } else if (timer.kind === "search") {
-          this.clearTimer("search", timer.key);
-          await this.flushSearch();
+        } else if (timer.kind === "search" || timer.kind === "deferred") {
+          this.clearTimer(timer.kind, timer.key);
+          await this.shipDeferred();
         } else {
           this.clearTimer(timer.kind, timer.key);
         }
@@ -943,43 +961,89 @@ export class ConversationDO extends DurableObject<Env> {
       ...events,
       { type: "conversation.updated", conversationId: thread.conversation_id, version: thread.version, conversation: toSummary(thread) },
     ]);
-    // While the thread waits for an agent, its index write carries the assignment decision. The
-    // search index gets new text at the same time (no added latency on the webhook's path).
-    await Promise.all([
-      thread.waiting_since !== null && !this.deciding ? this.decide() : this.syncIndex(),
-      this.flushSearch(),
-    ]);
+    // Report facts and search rows go after the answer (worker/reports/deferred.ts).
+    this.shipLater();
+    // While the thread waits for an agent, its index write carries the assignment decision.
+    await (thread.waiting_since !== null && !this.deciding ? this.decide() : this.syncIndex());
+  }
+
+  /** Anything recorded for D1 that has not been shipped yet (report facts, search rows)? */
+  private hasDeferred(): boolean {
+    return this.reports.hasPending() || this.one("SELECT 1 AS x FROM search_pending LIMIT 1") !== null;
+  }
+
+  /** Ship the deferred writes once this request is answered (they are durable here already). */
+  private shipLater(): void {
+    if (!this.hasDeferred()) return;
+    this.ctx.waitUntil(this.shipDeferred());
   }
 
   /**
-   * Send the text of stored messages and notes to the D1 search index (worker/services/search-index.ts,
-   * idempotent per message). What fails stays pending and a 'search' timer retries it.
+   * Send what is recorded for D1 — report facts and the texts of stored messages and notes — to the
+   * DEFERRED queue, and forget each part once the queue has it. One shipment at a time; what
+   * arrives meanwhile goes right after. A failure keeps everything and a 'deferred' timer retries.
+   * The consumer is idempotent, so a part shipped twice (an answer lost after the send) is harmless.
    */
-  private async flushSearch(): Promise<void> {
+  private shipDeferred(): Promise<void> {
+    if (this.shipping) {
+      this.shipAgain = true;
+      return this.shipping;
+    }
+    this.shipping = (async () => {
+      try {
+        do {
+          this.shipAgain = false;
+          while (await this.shipOnce());
+        } while (this.shipAgain);
+      } catch (err) {
+        console.error("deferred writes could not be queued; retrying from the alarm", this.thread()?.conversation_id, err);
+        this.setTimer("deferred", "ship", Date.now() + DEFERRED_RETRY_MS);
+        this.rearm();
+      } finally {
+        this.shipping = null;
+      }
+    })();
+    return this.shipping;
+  }
+
+  /** One queue message (within MAX_MESSAGE_BYTES). True when it sent something (there may be more). */
+  private async shipOnce(): Promise<boolean> {
     const thread = this.thread();
-    if (!thread) return;
-    const pending = this.sql
+    if (!thread) return false;
+    const body: DeferredWrite = { conversationId: thread.conversation_id, facts: [], search: [] };
+    let bytes = 200;
+    const fits = (item: unknown) => {
+      const size = utf8.encode(JSON.stringify(item)).length + 1;
+      if (bytes + size > MAX_MESSAGE_BYTES && bytes > 200) return false;
+      bytes += size;
+      return true;
+    };
+    for (const fact of this.reports.pending()) {
+      if (!fits(fact)) break;
+      body.facts.push(fact);
+    }
+    const texts = this.sql
       .exec(
         `SELECT m.id, m.text, m.timestamp FROM search_pending p JOIN messages m ON m.id = p.message_id
-         ORDER BY m.seq LIMIT 50`,
+         ORDER BY m.seq LIMIT ?`,
+        SEARCH_ROWS_PER_MESSAGE,
       )
       .toArray() as unknown as Array<{ id: string; text: string | null; timestamp: number }>;
-    if (pending.length === 0) return;
-    try {
-      await indexMessageTexts(
-        this.env.DB,
-        pending.map((m) => ({ conversationId: thread.conversation_id, messageId: m.id, text: m.text ?? "", createdAt: m.timestamp })),
-      );
+    for (const m of texts) {
+      const item = { conversationId: thread.conversation_id, messageId: m.id, text: (m.text ?? "").slice(0, MAX_SEARCH_CHARS), createdAt: m.timestamp };
+      if (!fits(item)) break;
+      body.search.push(item);
+    }
+    if (body.facts.length === 0 && body.search.length === 0) return false;
+    await this.env.DEFERRED.send(body, { contentType: "json" });
+    this.reports.written(body.facts);
+    if (body.search.length) {
       this.sql.exec(
         "DELETE FROM search_pending WHERE message_id IN (SELECT value FROM json_each(?))",
-        JSON.stringify(pending.map((m) => m.id)),
+        JSON.stringify(body.search.map((m) => m.messageId)),
       );
-      if (this.one("SELECT 1 AS x FROM search_pending LIMIT 1")) this.setTimer("search", "flush", Date.now());
-    } catch (err) {
-      console.error("search index write failed; retrying from the alarm", thread.conversation_id, err);
-      this.setTimer("search", "flush", Date.now() + 30_000);
     }
-    this.rearm();
+    return true;
   }
 
   /**
@@ -993,11 +1057,8 @@ export class ConversationDO extends DurableObject<Env> {
     if (!thread) return;
     this.deciding = true;
     let decision: AssignmentDecision;
-    let facts: Fact[] = [];
     try {
-      ({ result: decision, written: facts } = await writeWithFacts(this.env.DB, this.reports.pending(), (extra) =>
-        decideAssignment(this.env.DB, toIndexRow(thread), Date.now(), extra),
-      ));
+      decision = await decideAssignment(this.env.DB, toIndexRow(thread), Date.now());
     } catch (err) {
       this.deciding = false;
       // Neither the row nor the decision landed: both retry from the alarm.
@@ -1007,7 +1068,6 @@ export class ConversationDO extends DurableObject<Env> {
     }
     this.deciding = false;
     if (this.thread()!.version === thread.version) this.indexWritten();
-    this.factsWritten(facts);
 
     // Input gates were open during the call: decide on the state as it is now.
     const now = Date.now();
@@ -1070,32 +1130,11 @@ export class ConversationDO extends DurableObject<Env> {
     if (!thread) return;
     try {
       // While a decision it started is in flight, keep the agent it reserved in the row.
-      const { written } = await writeWithFacts(this.env.DB, this.reports.pending(), (extra) =>
-        writeConversationIndex(this.env.DB, toIndexRow(thread), { keepAssignee: this.deciding && thread.assignee_id === null }, extra),
-      );
+      await writeConversationIndex(this.env.DB, toIndexRow(thread), { keepAssignee: this.deciding && thread.assignee_id === null });
       if (this.thread()!.version === thread.version) this.indexWritten();
-      this.factsWritten(written);
     } catch (err) {
       this.indexWriteFailed(thread.conversation_id, err);
     }
-  }
-
-  /**
-   * Report facts that rode on an index write are in D1: forget them, send any left with another
-   * write, and let the Hub refresh the managers' live view (worker/reports/live-push.ts).
-   */
-  private factsWritten(facts: Fact[]): void {
-    if (facts.length === 0) return;
-    this.reports.written(facts);
-    if (this.reports.hasPending()) {
-      this.setTimer("index_sync", "row", Date.now());
-      this.rearm();
-    }
-    this.ctx.waitUntil(
-      this.env.HUB.getByName("workspace")
-        .metricsChanged()
-        .catch((err: unknown) => console.warn("live metrics push failed", err)),
-    );
   }
 
   private indexWritten(): void {

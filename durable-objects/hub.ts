@@ -180,6 +180,9 @@ export class HubDO extends DurableObject<Env> {
       const access = accessOf(event);
       if ("conversationId" in event && access) this.lastAccess.set(event.conversationId, access);
     }
+    // A thread changed: the live view's counts (from the D1 index, written by the DO alongside this
+    // push) move too. Debounced 250 ms, so the DO needs no second call per change (issue 7).
+    if (events.some((e) => e.type === "conversation.updated")) this.metrics.changed();
   }
 
   /** Close every socket of a role (a workspace setting that changes what agents may see). */
@@ -221,7 +224,7 @@ export class HubDO extends DurableObject<Env> {
   }
 
   /**
-   * A live figure changed — a Conversation DO wrote report facts, someone's availability changed:
+   * A live figure changed — the deferred-writes consumer folded report facts, someone's availability changed:
    * Owners and Managers get a fresh live view within ¼ s (issue 6; debounced, never to agents).
    */
   async metricsChanged(): Promise<void> {

@@ -23,6 +23,8 @@ import { fmt, median, percentile } from "./bench/stats.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const QUICK = process.env.BENCH_QUICK === "1";
+/** BENCH_ONLY=ingest: only the ingest rows (no seeds, no list/thread/reports/sizes) — for comparing ingest changes. */
+const ONLY_INGEST = process.env.BENCH_ONLY === "ingest";
 const REPS = 3;
 const CONCURRENCY = 16;
 const THROUGHPUT_SECONDS = QUICK ? 2 : 5;
@@ -154,6 +156,7 @@ async function main() {
     vars: { BENCH_METRICS: "on" },
     prepare: (dir) => {
       const t0 = Date.now();
+      if (ONLY_INGEST) return;
       seedD1(root, dir, SEEDED_THREADS);
       log(`threads seeded in ${Math.round((Date.now() - t0) / 1000)} s`);
       const t1 = Date.now();
@@ -276,6 +279,14 @@ async function main() {
       reps: rateReps,
     };
 
+    if (ONLY_INGEST) {
+      closing = true;
+      socket.close();
+      chorus.close();
+      bareClient.close();
+      return;
+    }
+
     // ---- conversation list over the seeded threads --------------------------------------------------
     const listRows = {};
     for (const size of [25, 50, 100]) {
@@ -349,6 +360,10 @@ async function main() {
     await bare.stop();
   }
 
+  if (ONLY_INGEST) {
+    console.log(JSON.stringify({ machine: results.machine, ingestThroughput: results.rows.ingestThroughput, constantRate: { ...results.rows.constantRate, reps: undefined } }, null, 2));
+    return;
+  }
   mkdirSync(path.join(root, ".wrangler", "bench"), { recursive: true });
   writeFileSync(path.join(root, ".wrangler", "bench", "last.json"), JSON.stringify(results, null, 2));
   console.log(renderTable(results));

@@ -4,10 +4,14 @@
  */
 import { app } from "./app";
 import type { Env } from "./env";
+import { consumeDeferred, type DeferredWrite } from "./reports/deferred";
 
 export default {
   fetch(request, env, ctx) {
     return app.fetch(request, env, ctx);
+  },
+  queue(batch, env) {
+    return consumeDeferred(batch as MessageBatch<DeferredWrite>, env);
   },
 } satisfies ExportedHandler<Env>;
 

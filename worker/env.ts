@@ -2,6 +2,7 @@ import type { ConversationDO } from "../durable-objects/conversation";
 import type { HubDO } from "../durable-objects/hub";
 import type { SimulatorDO } from "../worker/simulator/simulator-do";
 import type { SendRateDO } from "../durable-objects/send-rate";
+import type { DeferredWrite } from "./reports/deferred";
 
 /** Bindings and configuration of the one Worker (names as in wrangler.toml and docs/configuration.md). */
 export interface Env {
@@ -12,6 +13,8 @@ export interface Env {
   SIMULATOR_DO: DurableObjectNamespace<SimulatorDO>;
   /** Issue 5: one per WhatsApp number, pacing its sends (durable-objects/send-rate.ts). */
   SEND_RATE: DurableObjectNamespace<SendRateDO>;
+  /** Issue 7: report facts and search rows, written to D1 off the webhook's path (worker/reports/deferred.ts). */
+  DEFERRED: Queue<DeferredWrite>;
   ASSETS?: Fetcher;
   /** Meta app secret: checks X-Hub-Signature-256 on webhooks. Unset → every webhook is refused. */
   WHATSAPP_APP_SECRET?: string;

@@ -4,6 +4,7 @@
  */
 import { app, isAppPath } from "./app";
 import type { Env } from "./env";
+import { consumeDeferred, type DeferredWrite } from "./reports/deferred";
 // Written by `vite build` (adapter-cloudflare); `npm start`/`npm run deploy` build it first.
 import sveltekit from "../.svelte-kit/cloudflare/_worker.js";
 
@@ -12,6 +13,10 @@ export default {
     const { pathname } = new URL(request.url);
     if (isAppPath(pathname)) return app.fetch(request, env, ctx);
     return (sveltekit as ExportedHandler<Env>).fetch!(request as never, env, ctx);
+  },
+  // Report facts and search rows from the Conversation DOs (issue 7).
+  queue(batch, env) {
+    return consumeDeferred(batch as MessageBatch<DeferredWrite>, env);
   },
 } satisfies ExportedHandler<Env>;
 

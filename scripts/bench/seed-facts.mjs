@@ -1,7 +1,8 @@
 /**
  * Seeds report facts (issue 6) for the bench's reports row: N facts over the last 90 days, written
- * with plain INSERTs into report_facts so the schema's own trigger (migrations/0009) builds the
- * rollups exactly as it does for facts the Conversation DOs write. The mix follows a busy inbox:
+ * with plain INSERTs into report_facts, each followed by the same grouped fold into the rollups as
+ * the deferred-writes consumer runs after a batch of facts the Conversation DOs wrote
+ * (worker/reports/rollup.ts; the trigger of migrations/0012 notes the inserted facts for it). The mix follows a busy inbox:
  * mostly messages in and out, then first responses, responses, openings, closings, resolutions and
  * assignments, spread over 40 agents, 6 teams and 2 channels. Durations carry their histogram
  * bucket (found in report_buckets, as the fact writer does) and a business-time share.
@@ -9,6 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ROLLUP_PENDING_SQL } from "../../worker/reports/rollup.ts";
 
 const MIX = [
   ["message_in", "message_in", 30, false],
@@ -59,7 +61,9 @@ SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.colum
   v.column13, CASE WHEN v.column13 IS NULL THEN NULL ELSE ${bucket("v.column13")} END,
   v.column14, CASE WHEN v.column14 IS NULL THEN NULL ELSE ${bucket("v.column14")} END,
   v.column15
-FROM (VALUES ${values.join(",")}) v;`,
+FROM (VALUES ${values.join(",")}) v;
+${ROLLUP_PENDING_SQL};
+DELETE FROM report_rollup_pending;`,
     );
   }
   return lines.join("\n");

@@ -8,7 +8,7 @@ import { describe, it } from "vitest";
 import type { LeaderboardResponse, LiveSnapshot } from "../../worker/contracts/reports";
 import { useFakeGraph } from "./helpers/fake-graph";
 import { call, channelIdOf, expectStatus, newNumber } from "./helpers/inbox";
-import { channelFigures, isoDay, MIN } from "./helpers/reports";
+import { channelFigures, eventually, isoDay, MIN, settledFigures } from "./helpers/reports";
 import { createUser, signedIn } from "./helpers/session";
 import { conversationOf, inbound, phone, postWebhook, wamid } from "./helpers/webhook";
 
@@ -38,7 +38,8 @@ describe("facts from the Conversation DO", () => {
     const today = isoDay(Date.now());
     const from10 = isoDay(at);
 
-    const before = await channelFigures(manager, channelId, from10, today);
+    // Facts reach D1 through the DEFERRED queue, a moment after the webhook's answer.
+    const before = await settledFigures(manager, channelId, from10, today, (f) => f.messagesIn === 1);
     expect(before).toMatchObject({ opened: 1, messagesIn: 1, messagesOut: 0, closed: 0 });
     expect(before.firstResponse.count).toBe(0);
 
@@ -47,7 +48,7 @@ describe("facts from the Conversation DO", () => {
     expect(await channelFigures(manager, channelId, from10, today)).toEqual(before);
 
     await expectStatus(await call(agent, "POST", `/api/conversations/${id}/messages`, { text: "Hello! Happy to help." }), 201);
-    const answered = await channelFigures(manager, channelId, from10, today);
+    const answered = await settledFigures(manager, channelId, from10, today, (f) => f.messagesOut === 1);
     expect(answered).toMatchObject({ messagesOut: 1, handled: 1 });
     expect(answered.firstResponse.count).toBe(1);
     // About 10 minutes: the reply's time is the DO's clock, a moment after the test's.
@@ -56,7 +57,7 @@ describe("facts from the Conversation DO", () => {
     expect(answered.response.count).toBe(1);
 
     await expectStatus(await call(agent, "POST", `/api/conversations/${id}/status`, { status: "closed" }), 200);
-    const closed = await channelFigures(manager, channelId, from10, today);
+    const closed = await settledFigures(manager, channelId, from10, today, (f) => f.closed === 1);
     expect(closed).toMatchObject({ closed: 1 });
     expect(closed.resolution.count).toBe(1);
 
@@ -75,7 +76,7 @@ describe("facts from the Conversation DO", () => {
     const id = await customerWrites({ number, from: phone(), at: Date.now() - MIN });
     graph.answerNext({ kind: "error", status: 400, code: 131026, title: "Message undeliverable" });
     await expectStatus(await call(agent, "POST", `/api/conversations/${id}/messages`, { text: "Are you there?" }), 201);
-    const f = await channelFigures(manager, await channelIdOf(number), isoDay(Date.now() - MIN), isoDay(Date.now()));
+    const f = await settledFigures(manager, await channelIdOf(number), isoDay(Date.now() - MIN), isoDay(Date.now()), (x) => x.failedSends > 0);
     expect(f.failedSends).toBe(1);
   });
 });
@@ -135,11 +136,15 @@ describe("the report routes", () => {
     await expectStatus(await call(agent, "POST", `/api/conversations/${id}/messages`, { text: "On it." }), 201);
     await customerWrites({ number, from: phone(), at: Date.now() - 50 * 60_000 - 23 * 60 * 60_000 }); // window closes in ~10 min
 
-    const board = await expectStatus<LeaderboardResponse>(
-      await call(manager, "GET", `/api/reports/leaderboard?from=${isoDay(Date.now() - 86_400_000)}&to=${isoDay(Date.now())}`),
-      200,
-    );
-    const row = board.agents.find((a) => a.agentId === agent.user.id)!;
+    const row = await eventually(async () => {
+      const board = await expectStatus<LeaderboardResponse>(
+        await call(manager, "GET", `/api/reports/leaderboard?from=${isoDay(Date.now() - 86_400_000)}&to=${isoDay(Date.now())}`),
+        200,
+      );
+      const mine = board.agents.find((a) => a.agentId === agent.user.id)!;
+      if (mine.handled !== 1) throw new Error("the reply's facts have not landed yet");
+      return mine;
+    });
     expect(row).toMatchObject({ name: agent.user.name, handled: 1, openNow: 1, pendingNow: 0, capacity: null });
     expect(row.firstResponse.count).toBe(1);
 
@@ -158,6 +163,7 @@ describe("the report routes", () => {
     const id = await customerWrites({ number, from: phone(), at: Date.now() - MIN });
     await expectStatus(await call(tricky, "POST", `/api/conversations/${id}/messages`, { text: "Hi" }), 201);
     const day = isoDay(Date.now());
+    await settledFigures(manager, await channelIdOf(number), day, day, (f) => f.messagesOut === 1);
 
     const res = await call(manager, "GET", `/api/reports/export.csv?table=breakdown&by=agent&from=${day}&to=${day}`);
     expect(res.status).toBe(200);

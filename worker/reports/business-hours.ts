@@ -9,6 +9,7 @@
  */
 import type { BusinessHours, BusinessHoursResponse } from "../contracts/reports";
 import { ALWAYS_OPEN, openIntervals, type BusinessHoursConfig } from "./open-hours";
+import { rollupSql } from "./rollup";
 import { offsetChanges } from "./time-zones";
 
 const WORKSPACE = "*";
@@ -154,13 +155,14 @@ async function recomputeBusinessTime(db: D1Database, scope: string): Promise<voi
 }
 
 /**
- * Re-aggregate report_rollup from report_facts with the same expansion as the trigger
- * (migrations/0009_reports_rollup.sql), after the timezone or business time changed. Chunked by
+ * Re-aggregate report_rollup from report_facts with the same expansion as the queue consumer's
+ * fold (worker/reports/rollup.ts), after the timezone or business time changed. Chunked by
  * fact time; chunks that meet in one local day merge their counts, sums and histograms.
  */
 export async function rebuildRollups(db: D1Database): Promise<void> {
   const span = await db.prepare("SELECT min(at) AS lo, max(at) AS hi FROM report_facts").first<{ lo: number | null; hi: number | null }>();
-  const statements: D1PreparedStatement[] = [db.prepare("DELETE FROM report_rollup")];
+  // Facts still waiting for the queue consumer's fold are counted by this rebuild: forget them.
+  const statements: D1PreparedStatement[] = [db.prepare("DELETE FROM report_rollup"), db.prepare("DELETE FROM report_rollup_pending")];
   if (span?.lo != null && span.hi != null) {
     const insert = db.prepare(REBUILD_SQL);
     for (let from = span.lo; from <= span.hi; from += REBUILD_CHUNK_MS) statements.push(insert.bind(from, from + REBUILD_CHUNK_MS));
@@ -168,44 +170,4 @@ export async function rebuildRollups(db: D1Database): Promise<void> {
   await db.batch(statements);
 }
 
-const REBUILD_SQL = `
-WITH f AS (
-  SELECT r.conversation_id, r.agent_id, r.team_id, r.channel_id, r.metric, r.value_ms, r.value_bucket, r.business_ms, r.business_bucket,
-    r.active_ms, r.active_bucket, r.active_business_ms, r.active_business_bucket, r.in_hours,
-    r.at + coalesce((SELECT offset_ms FROM report_tz WHERE from_at <= r.at ORDER BY from_at DESC LIMIT 1), 0) AS local
-  FROM report_facts r WHERE r.metric IS NOT NULL AND r.at >= ?1 AND r.at < ?2
-),
-fd AS (
-  SELECT f.*, 'all' AS dim, '' AS dim_id FROM f
-  UNION ALL SELECT f.*, 'agent', f.agent_id FROM f WHERE f.agent_id IS NOT NULL
-  UNION ALL SELECT f.*, 'team', f.team_id FROM f WHERE f.team_id IS NOT NULL
-  UNION ALL SELECT f.*, 'channel', f.channel_id FROM f
-  UNION ALL SELECT f.*, 'label', cl.label_id FROM f JOIN conversation_labels cl ON cl.conversation_id = f.conversation_id
-),
-fg AS (
-  SELECT fd.*, 'day' AS grain, fd.local / 86400000 AS slot FROM fd
-  UNION ALL SELECT fd.*, 'hour', fd.local / 3600000 FROM fd WHERE fd.dim = 'all'
-),
-fv AS (
-  SELECT grain, dim, dim_id, slot, metric, value_ms AS ms, value_bucket AS bucket FROM fg
-  UNION ALL SELECT grain, dim, dim_id, slot, metric || '_b', business_ms, business_bucket FROM fg WHERE business_ms IS NOT NULL
-  UNION ALL SELECT grain, dim, dim_id, slot, metric || '_b', NULL, NULL FROM fg WHERE value_ms IS NULL AND in_hours = 1
-  UNION ALL SELECT grain, dim, dim_id, slot, metric || '_a', active_ms, active_bucket FROM fg WHERE active_ms IS NOT NULL
-  UNION ALL SELECT grain, dim, dim_id, slot, metric || '_ab', active_business_ms, active_business_bucket FROM fg WHERE active_business_ms IS NOT NULL
-),
-per_bucket AS (
-  SELECT grain, dim, dim_id, slot, metric, bucket, count(*) AS n, coalesce(sum(ms), 0) AS total
-  FROM fv GROUP BY grain, dim, dim_id, slot, metric, bucket
-)
-INSERT INTO report_rollup (grain, dim, dim_id, slot, metric, n, total, hist)
-SELECT grain, dim, dim_id, slot, metric, sum(n), sum(total),
-  CASE WHEN count(bucket) = 0 THEN NULL ELSE json_group_object(CAST(bucket AS TEXT), json_array(n, total)) END
-FROM per_bucket WHERE true GROUP BY grain, dim, dim_id, slot, metric
-ON CONFLICT (grain, dim, slot, dim_id, metric) DO UPDATE SET
-  n = n + excluded.n,
-  total = total + excluded.total,
-  hist = CASE WHEN excluded.hist IS NULL THEN report_rollup.hist WHEN report_rollup.hist IS NULL THEN excluded.hist ELSE (
-    SELECT json_group_object(key, json_array(n, t)) FROM (
-      SELECT key, sum(json_extract(value, '$[0]')) AS n, sum(json_extract(value, '$[1]')) AS t
-      FROM (SELECT key, value FROM json_each(report_rollup.hist) UNION ALL SELECT key, value FROM json_each(excluded.hist))
-      GROUP BY key)) END`;
+const REBUILD_SQL = rollupSql("report_facts r WHERE r.metric IS NOT NULL AND r.at >= ?1 AND r.at < ?2");

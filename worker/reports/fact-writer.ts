@@ -1,15 +1,17 @@
 /**
- * Writing report facts to D1. The Conversation DO hands its pending facts to `factStatements` and
- * runs them in the SAME batch as its conversation-index write (one round trip, also on the webhook
- * path). Each statement is INSERT OR IGNORE on a deterministic id, so a replay — a retried batch, a
- * redelivered webhook — inserts nothing, and the rollup trigger (which only runs for inserted rows)
- * counts nothing twice.
+ * Writing report facts to D1. The Conversation DO records facts in its own SQLite with the change
+ * and ships them through the DEFERRED queue; the consumer (worker/reports/deferred.ts) writes the
+ * facts of many threads with `factStatements` in one batch, followed by the bulk rollup
+ * (worker/reports/rollup.ts). Each statement is INSERT OR IGNORE on a deterministic id, so a replay
+ * — a redelivered queue message, a redelivered webhook — inserts nothing, and the trigger that notes
+ * facts for the rollup (it only runs for inserted rows) counts nothing twice.
  *
  * Business time is computed here in SQL, from the channel's open hours (its own, else the
  * workspace's '*'): the overlap of [start_at, at) with the open intervals, minus (for resolution)
  * the overlap of the pending/snoozed intervals. The DO never needs to know the hours, so a webhook
  * costs no extra read.
  */
+import { rollupPendingStatements } from "./rollup";
 
 export type FactKind =
   | "episode_opened"
@@ -77,7 +79,7 @@ FROM (
   )
 ) x`;
 
-/** One INSERT OR IGNORE per fact, to run in the DO's index-write batch. */
+/** One INSERT OR IGNORE per fact; the batch must end with rollupPendingStatements (worker/reports/rollup.ts). */
 export function factStatements(db: D1Database, facts: readonly Fact[]): D1PreparedStatement[] {
   return facts.map((f) =>
     db
@@ -101,26 +103,7 @@ export function factStatements(db: D1Database, facts: readonly Fact[]): D1Prepar
   );
 }
 
-/** Writes facts on their own (tests, backfills). Idempotent. */
+/** Writes facts and folds them into the rollups, in one transaction (the consumer, tests, backfills). Idempotent. */
 export async function writeFacts(db: D1Database, facts: readonly Fact[]): Promise<void> {
-  if (facts.length) await db.batch(factStatements(db, facts));
-}
-
-/**
- * Run an index write with the facts in its batch. Reports must never hold up the inbox: if the
- * batch with the facts fails, the write is retried once without them (they stay pending in the
- * DO and ride on a later write). Returns the write's result and the facts that landed.
- */
-export async function writeWithFacts<T>(
-  db: D1Database,
-  facts: Fact[],
-  write: (extra: D1PreparedStatement[]) => Promise<T>,
-): Promise<{ result: T; written: Fact[] }> {
-  if (facts.length === 0) return { result: await write([]), written: [] };
-  try {
-    return { result: await write(factStatements(db, facts)), written: facts };
-  } catch (err) {
-    console.error("report facts rejected; writing the index without them", err);
-    return { result: await write([]), written: [] };
-  }
+  if (facts.length) await db.batch([...factStatements(db, facts), ...rollupPendingStatements(db)]);
 }

@@ -4,9 +4,10 @@
  * Every search applies the viewer's visibility rule in the same statement, so an agent never gets
  * a hit — not even a snippet — from a thread they may not open.
  *
- * Writing: the Conversation DO calls `indexMessageText` after it stores a message or a note with
- * text. It is idempotent per message id (a replay rewrites nothing), so the DO may call it again
- * after a crash or from a catch-up pass without harm.
+ * Writing: the Conversation DO notes each stored message or note with text (its `search_pending`
+ * table, in the change's transaction) and ships the texts through the DEFERRED queue; the consumer
+ * (worker/reports/deferred.ts) writes them with `searchStatements`. Each write is idempotent per
+ * message id (a replay rewrites nothing), so a redelivered queue message does no harm.
  */
 import type { SearchHit, SearchSnippet } from "../contracts/collaboration";
 import { SUMMARY_COLUMNS, SUMMARY_JOINS, toSummary, type SummaryRow } from "./conversation-queries";
@@ -48,6 +49,11 @@ function upsertStatement(db: D1Database, item: IndexedText): D1PreparedStatement
  */
 export async function indexMessageText(db: D1Database, item: IndexedText): Promise<void> {
   await upsertStatement(db, item).run();
+}
+
+/** The statements of `indexMessageTexts`, to batch with other writes (the deferred-writes consumer). */
+export function searchStatements(db: D1Database, items: readonly IndexedText[]): D1PreparedStatement[] {
+  return items.map((item) => upsertStatement(db, item));
 }
 
 /** `indexMessageText` for many messages in one D1 round trip (catch-up, backfill). */

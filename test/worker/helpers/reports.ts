@@ -10,6 +10,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { vi } from "vitest";
 import type { Activity, ConversationStatus } from "../../../worker/contracts/api";
 import type { Figures } from "../../../worker/contracts/reports";
 import { writeFacts, type Fact } from "../../../worker/reports/fact-writer";
@@ -118,6 +119,30 @@ export async function recordThread(options: { channelId: string; teamId?: string
   const played = await playThread(options);
   await writeFacts(env.DB, played.facts);
   return played;
+}
+
+/**
+ * Reports and search lag the inbox (issue 7): a Conversation DO ships its facts and texts through
+ * the DEFERRED queue after it answers, and the consumer writes them about a second later. Retry
+ * `check` (an assertion that throws until it holds) until the deferred writes have landed.
+ */
+export function eventually<T>(check: () => Promise<T>): Promise<T> {
+  return vi.waitFor(check, { timeout: 15_000, interval: 50 });
+}
+
+/** `channelFigures` once they match `expected` (deferred writes landed); they are returned. */
+export async function settledFigures(
+  manager: Session,
+  channelId: string,
+  from: string,
+  to: string,
+  expected: (figures: Figures) => boolean,
+): Promise<Figures> {
+  return eventually(async () => {
+    const figures = await channelFigures(manager, channelId, from, to);
+    if (!expected(figures)) throw new Error(`figures not there yet: ${JSON.stringify(figures)}`);
+    return figures;
+  });
 }
 
 export function isoDay(t: number): string {
