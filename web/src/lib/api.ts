@@ -231,3 +231,68 @@ export const api = {
   acceptPasswordReset: (body: { token: string; password: string }) =>
     request<{ user: User }>("POST", "/api/password-resets/accept", { body }),
 };
+
+// ---- issue 5: sending a file (the composer's attachments and voice notes) -------------------------
+
+/** The text fields of POST /api/conversations/:id/media beside the file (worker/routes/media.ts). */
+export interface MediaUploadFields {
+  caption?: string;
+  kind?: "image" | "video" | "audio" | "document" | "sticker";
+  /** The wamid of the customer message this answers. */
+  replyTo?: string;
+  /** A recorded voice note (Ogg Opus): WhatsApp shows it as a voice message. */
+  voice?: boolean;
+}
+
+/**
+ * Uploads a file and sends it (multipart). XMLHttpRequest rather than fetch: only it reports
+ * upload progress, which a 16 MB video needs. Same errors as `request` (ApiError; "network" when
+ * nothing answered); the same Idempotency-Key on a retry never sends the file twice.
+ */
+export function uploadMedia(
+  id: string,
+  file: Blob,
+  filename: string,
+  fields: MediaUploadFields,
+  idempotencyKey: string,
+  onProgress?: (fraction: number) => void,
+): Promise<{ message: Message }> {
+  const form = new FormData();
+  form.append("file", file, filename);
+  if (fields.caption) form.append("caption", fields.caption);
+  if (fields.kind) form.append("kind", fields.kind);
+  if (fields.replyTo) form.append("replyTo", fields.replyTo);
+  if (fields.voice) form.append("voice", "true");
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `${conv(id)}/media`);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Idempotency-Key", idempotencyKey);
+    xhr.withCredentials = true;
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress?.(event.loaded / event.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, "network", "Network error"));
+    xhr.ontimeout = () => reject(new ApiError(0, "network", "The upload timed out"));
+    xhr.onload = () => {
+      let data: unknown;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        data = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(data as { message: Message });
+      const error = (data as Partial<ErrorBody> | undefined)?.error as (ErrorBody["error"] & Record<string, unknown>) | undefined;
+      const { code, message, ...details } = error ?? {};
+      reject(
+        new ApiError(
+          xhr.status,
+          typeof code === "string" ? code : xhr.status === 413 ? "media_too_large" : codeForStatus(xhr.status),
+          typeof message === "string" ? message : xhr.statusText,
+          details,
+        ),
+      );
+    };
+    xhr.send(form);
+  });
+}

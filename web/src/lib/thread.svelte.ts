@@ -18,6 +18,8 @@ import {
   type AssignmentBody,
   type SendMessageBody,
   type StatusBody,
+  type MediaUploadFields,
+  uploadMedia,
 } from "./api";
 import type { ThreadEvent } from "./live.svelte";
 import { VersionTracker } from "./versions";
@@ -53,6 +55,13 @@ const MARK_READ_DEBOUNCE_MS = 150;
 /** Older pages are fetched this many at a time (the server allows up to 100). */
 const OLDER_PAGE = 100;
 
+/** A file on its way: POST /api/conversations/:id/media with these fields. */
+export interface PendingUpload {
+  file: Blob;
+  filename: string;
+  fields: MediaUploadFields;
+}
+
 export class PendingSend {
   readonly key = newIdempotencyKey();
   readonly createdAt = Date.now();
@@ -63,11 +72,16 @@ export class PendingSend {
   readonly preview: string;
   /** A reply goes to the customer; a note stays inside the team. */
   readonly kind: "reply" | "note";
+  /** A file to upload and send (issue 5); null for JSON sends. */
+  readonly upload: PendingUpload | null;
+  /** How much of the file has gone up (0 to 1). */
+  progress = $state(0);
 
-  constructor(body: SendMessageBody, preview: string, kind: "reply" | "note" = "reply") {
+  constructor(body: SendMessageBody, preview: string, kind: "reply" | "note" = "reply", upload: PendingUpload | null = null) {
     this.body = body;
     this.preview = preview;
     this.kind = kind;
+    this.upload = upload;
   }
 }
 
@@ -256,6 +270,21 @@ export class ThreadStore {
     return this.#queue(new PendingSend(body, preview));
   }
 
+  /**
+   * Sends a file (image, video, audio, document, sticker, or a recorded voice note). Shown at once
+   * with `preview`; a retry reuses the Idempotency-Key, so the file is uploaded and sent once.
+   */
+  sendMedia(upload: PendingUpload, preview: string): Promise<void> {
+    return this.#queue(new PendingSend({ text: preview }, preview, "reply", upload));
+  }
+
+  /** The wamid the next reply quotes (then forgotten): the composer adds it to what it sends. */
+  takeReplyTo(): string | undefined {
+    const wamid = this.replyTo?.wamid ?? undefined;
+    this.replyTo = null;
+    return wamid;
+  }
+
   /** An internal note: shown to the team at once, never sent to the customer. */
   note(text: string): Promise<void> {
     return this.#queue(new PendingSend({ text }, text, "note"));
@@ -279,10 +308,13 @@ export class ThreadStore {
     pending.error = null;
     try {
       // The same key on every attempt: the server sends a retried message at most once.
+      const upload = pending.upload;
       const message =
         pending.kind === "note"
           ? (await api.addNote(this.id, pending.preview)).note
-          : (await api.send(this.id, pending.body, pending.key)).message;
+          : upload
+            ? (await uploadMedia(this.id, upload.file, upload.filename, upload.fields, pending.key, (f) => (pending.progress = f))).message
+            : (await api.send(this.id, pending.body, pending.key)).message;
       this.pending = this.pending.filter((p) => p.key !== pending.key);
       this.#merge([message]);
     } catch (error) {
