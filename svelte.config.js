@@ -30,6 +30,8 @@ export default {
         // Svelte sets style attributes at runtime (e.g. app.html's wrapper); styles cannot run code.
         "style-src": ["self", "unsafe-inline"],
         "img-src": ["self", "data:", "blob:"],
+        // A recorded voice note is played back from a blob: URL before it is sent (issue 5).
+        "media-src": ["self", "blob:"],
         "font-src": ["self"],
         "connect-src": ["self"],
         "object-src": ["none"],
