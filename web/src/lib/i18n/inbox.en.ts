@@ -268,6 +268,23 @@ const inboxEn = {
       not_team_member: "That person isn't a member of the team this conversation is in.",
       lockedHeld: "{name} holds this conversation, so only they (or a Manager) can change it.",
     },
+    // Issue 5: the number a conversation came in on (shown when there are several).
+    channel: {
+      label: "Business number",
+    },
+    // Issue 5: the actions beside a message bubble.
+    messageActions: {
+      label: "Message actions",
+      reply: "Reply",
+      react: "React",
+      pickReaction: "Choose a reaction",
+      reactWith: "React with {name}",
+      removeReaction: "Remove",
+      windowClosed: "The 24-hour window is closed: replies and reactions need the customer to have written in the last 24 hours.",
+      lockedBy: "{name} is answering this conversation. Take it over to reply or react.",
+      locked: "Someone else is answering this conversation.",
+      unavailable: "You can no longer answer this conversation.",
+    },
     misc: {
       actions: "Conversation actions",
       more: "More",

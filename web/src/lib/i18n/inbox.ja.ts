@@ -267,6 +267,21 @@ const inboxJa: SameKeys<InboxMessages> = {
       not_team_member: "その人はこの会話のチームのメンバーではありません。",
       lockedHeld: "この会話の担当は{name}さんです。変更できるのは担当者かマネージャーだけです。",
     },
+    channel: {
+      label: "ビジネス番号",
+    },
+    messageActions: {
+      label: "メッセージの操作",
+      reply: "返信",
+      react: "リアクション",
+      pickReaction: "リアクションを選ぶ",
+      reactWith: "{name}でリアクション",
+      removeReaction: "取り消す",
+      windowClosed: "24時間の対応期間が終了しています。返信やリアクションは、お客様が24時間以内にメッセージを送っている場合にだけできます。",
+      lockedBy: "この会話には{name}さんが対応中です。返信やリアクションをするには引き継いでください。",
+      locked: "この会話には他の人が対応中です。",
+      unavailable: "この会話にはもう対応できません。",
+    },
     misc: {
       actions: "会話の操作",
       more: "その他",
