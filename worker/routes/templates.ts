@@ -1,14 +1,23 @@
 /**
- * /api/templates: the approved templates the composer can offer outside the 24-hour window, and
- * (issue 5) POST /api/templates/sync — every page of every known WhatsApp Business Account's
- * templates from Meta, on demand (Owner, Manager). Status webhooks apply changes instantly too.
+ * /api/templates (issue 5):
+ *   GET    /             the approved templates the composer offers outside the 24-hour window (anyone signed in)
+ *   GET    /all          every template whatever its status, with Meta's reason (Owner, Manager)
+ *   POST   /             create one: Meta's rules checked (422 naming the field), submitted to the
+ *                         account's POST /{waba-id}/message_templates, stored PENDING (Owner, Manager)
+ *   POST   /media        a header's example file → Meta's Resumable Upload API → its handle (Owner, Manager)
+ *   POST   /sync         every page of every known account's templates from Meta (Owner, Manager)
+ * Status webhooks apply Meta's verdicts instantly (routes/webhooks-whatsapp.ts).
  */
 import { Hono } from "hono";
+import * as v from "valibot";
 import { requireRole, requireUser } from "../auth/middleware";
+import { CreateTemplateBody, problemSentence, templateProblems } from "../contracts/templates";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { accessTokenFor } from "../services/channel-tokens";
-import { listApprovedTemplates, syncTemplatesFromMeta } from "../services/templates";
+import { listAllTemplates, listApprovedTemplates, syncTemplatesFromMeta, templateView } from "../services/templates";
+import { chooseAccount, submitTemplate, uploadHeaderMedia } from "../services/templates-submit";
+import { validate } from "../validation";
 import { DEFAULT_GRAPH_API_URL } from "../whatsapp/graph-client";
 
 export const templateRoutes = new Hono<AppEnv>();
@@ -17,9 +26,46 @@ templateRoutes.use("*", requireUser);
 
 templateRoutes.get("/", async (c) => {
   const templates = await listApprovedTemplates(c.env.DB);
+  // name…status as before; components (header, footer, buttons) and the account let the composer
+  // ask for header and button values and preview the whole message.
   return c.json({
-    templates: templates.map(({ name, language, category, body, status }) => ({ name, language, category, body, status })),
+    templates: templates.map(({ name, language, category, body, status, components, wabaId }) => ({ name, language, category, body, status, components, wabaId })),
   });
+});
+
+templateRoutes.get("/all", requireRole("owner", "manager"), async (c) => {
+  const templates = await listAllTemplates(c.env.DB);
+  return c.json({ templates: templates.map(templateView) });
+});
+
+templateRoutes.post("/", requireRole("owner", "manager"), validate("json", CreateTemplateBody), async (c) => {
+  const input = c.req.valid("json");
+  // Meta's rules first: a template Meta would refuse never leaves Chorus.
+  const [problem] = templateProblems(input);
+  if (problem) {
+    throw new ApiError(422, `template_${problem.code}`, `${problem.field}: ${problemSentence(problem)}`, { field: problem.field, rule: problem.code });
+  }
+  const account = await chooseAccount(c.env.DB, input.wabaId);
+  const template = await submitTemplate(c.env, input, account);
+  return c.json({ template: templateView(template) }, 201);
+});
+
+const MediaForm = v.object({ wabaId: v.optional(v.pipe(v.string(), v.maxLength(64))) });
+
+templateRoutes.post("/media", requireRole("owner", "manager"), async (c) => {
+  let form: FormData;
+  try {
+    form = await c.req.formData();
+  } catch {
+    throw new ApiError(400, "invalid_request", "file: send the file as multipart/form-data with a `file` part.");
+  }
+  const file = form.get("file");
+  if (!file || typeof file === "string") throw new ApiError(400, "invalid_request", "file: a `file` part is required.");
+  const fields = v.safeParse(MediaForm, { wabaId: typeof form.get("wabaId") === "string" && form.get("wabaId") ? form.get("wabaId") : undefined });
+  if (!fields.success) throw new ApiError(400, "invalid_request", "wabaId: at most 64 characters.");
+  const account = await chooseAccount(c.env.DB, fields.output.wabaId);
+  const uploaded = await uploadHeaderMedia(c.env, account, file);
+  return c.json(uploaded);
 });
 
 templateRoutes.post("/sync", requireRole("owner", "manager"), async (c) => {

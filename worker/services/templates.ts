@@ -1,12 +1,21 @@
 /**
- * Message templates from D1 (seeded now; synced from Meta in a later issue). Only APPROVED ones
- * can be sent; the thread stores the body with its {{n}} placeholders filled in.
+ * Message templates in D1: seeded, synced from Meta, or created in Chorus and submitted (issue 5).
+ * Only APPROVED ones can be sent; the thread stores the body with its {{n}} placeholders filled in.
+ * Names are unique per name + language within one WhatsApp Business Account (waba_id); a row whose
+ * waba_id is NULL (the seeded ones) belongs to no account yet and is adopted by the first sync.
  */
 import type { Template } from "../contracts/api";
+import type { TemplateView } from "../contracts/templates";
 
 export interface TemplateRecord extends Template {
   id: string;
   channelId: string | null;
+  wabaId: string | null;
+  metaId: string | null;
+  statusReason: string | null;
+  /** Meta's components as JSON (header, body, footer, buttons), null when only the body is known. */
+  components: Array<{ type: string } & Record<string, unknown>> | null;
+  updatedAt: number;
 }
 
 interface TemplateRow {
@@ -17,6 +26,23 @@ interface TemplateRow {
   category: string;
   body: string;
   status: string;
+  waba_id: string | null;
+  meta_id: string | null;
+  status_reason: string | null;
+  components: string | null;
+  updated_at: number;
+}
+
+const COLUMNS = "id, channel_id, name, language, category, body, status, waba_id, meta_id, status_reason, components, updated_at";
+
+function parseComponents(text: string | null): TemplateRecord["components"] {
+  if (!text) return null;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return Array.isArray(parsed) ? (parsed.filter((c) => c && typeof c === "object" && typeof c.type === "string") as TemplateRecord["components"]) : null;
+  } catch {
+    return null;
+  }
 }
 
 function toRecord(row: TemplateRow): TemplateRecord {
@@ -28,6 +54,28 @@ function toRecord(row: TemplateRow): TemplateRecord {
     category: row.category,
     body: row.body,
     status: row.status,
+    wabaId: row.waba_id,
+    metaId: row.meta_id,
+    statusReason: row.status_reason,
+    components: parseComponents(row.components),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/** The record as GET /api/templates and GET /api/templates/all answer it. */
+export function templateView(t: TemplateRecord): TemplateView {
+  return {
+    id: t.id,
+    name: t.name,
+    language: t.language,
+    category: t.category,
+    status: t.status,
+    statusReason: t.statusReason,
+    body: t.body,
+    components: t.components,
+    wabaId: t.wabaId,
+    metaId: t.metaId,
+    updatedAt: t.updatedAt,
   };
 }
 
@@ -35,20 +83,40 @@ function toRecord(row: TemplateRow): TemplateRecord {
 export async function listApprovedTemplates(db: D1Database, channelId?: string): Promise<TemplateRecord[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, channel_id, name, language, category, body, status FROM templates
+      `SELECT ${COLUMNS} FROM templates
        WHERE status = 'APPROVED' AND (channel_id IS NULL OR ?1 IS NULL OR channel_id = ?1)
-       ORDER BY name, language`,
+       ORDER BY name, language, waba_id`,
     )
     .bind(channelId ?? null)
     .all<TemplateRow>();
   return results.map(toRecord);
 }
 
+/** Every template, whatever its status (Settings → Templates). */
+export async function listAllTemplates(db: D1Database): Promise<TemplateRecord[]> {
+  const { results } = await db.prepare(`SELECT ${COLUMNS} FROM templates ORDER BY name, language, waba_id`).all<TemplateRow>();
+  return results.map(toRecord);
+}
+
+export async function templateById(db: D1Database, id: string): Promise<TemplateRecord | null> {
+  const row = await db.prepare(`SELECT ${COLUMNS} FROM templates WHERE id = ?`).bind(id).first<TemplateRow>();
+  return row ? toRecord(row) : null;
+}
+
+/**
+ * The template a send names, for the thread's channel: the one of the channel's WhatsApp Business
+ * Account first, else one tied to no account (seeded). Another account's template is never used —
+ * Meta would not know it on this number.
+ */
 export async function findTemplate(db: D1Database, name: string, language: string, channelId: string): Promise<TemplateRecord | null> {
   const row = await db
     .prepare(
-      `SELECT id, channel_id, name, language, category, body, status FROM templates
-       WHERE name = ? AND language = ? AND (channel_id IS NULL OR channel_id = ?)`,
+      `SELECT ${COLUMNS} FROM templates
+       WHERE name = ?1 AND language = ?2 AND (channel_id IS NULL OR channel_id = ?3)
+         AND (waba_id IS NULL OR waba_id = (SELECT waba_id FROM channels WHERE id = ?3)
+              OR (SELECT waba_id FROM channels WHERE id = ?3) IS NULL)
+       ORDER BY (waba_id IS NULL), (status = 'APPROVED') DESC
+       LIMIT 1`,
     )
     .bind(name, language, channelId)
     .first<TemplateRow>();
@@ -91,19 +159,31 @@ export function bodyOf(template: MetaTemplate): string {
   return body?.text ?? "";
 }
 
+/** A row of no account yet (seeded) with this name and language becomes `wabaId`'s, unless it already has one. */
+function adoptUnowned(db: D1Database, wabaId: string, name: string, language: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE templates SET waba_id = ?1
+       WHERE waba_id IS NULL AND name = ?2 AND language = ?3
+         AND NOT EXISTS (SELECT 1 FROM templates WHERE waba_id = ?1 AND name = ?2 AND language = ?3)`,
+    )
+    .bind(wabaId, name, language);
+}
+
 /**
  * Upsert templates Meta listed for `wabaId`: status, category, body and components, with the
- * rejection reason. Names and languages are unique in Chorus (one WABA per workspace is the
- * common case; a second WABA's template of the same name and language updates the same row).
+ * rejection reason. Unique per account, name and language (migration 0011): two accounts may each
+ * have an "order_update" in en_US.
  */
 export async function upsertTemplates(db: D1Database, wabaId: string, templates: MetaTemplate[], now = Date.now()): Promise<number> {
   if (templates.length === 0) return 0;
-  const statements = templates.map((t) =>
+  const statements = templates.flatMap((t) => [
+    adoptUnowned(db, wabaId, t.name, metaLanguage(t.language)),
     db
       .prepare(
         `INSERT INTO templates (id, channel_id, name, language, category, body, status, updated_at, meta_id, waba_id, status_reason, components)
          VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT (name, language) DO UPDATE SET
+         ON CONFLICT (waba_id, name, language) DO UPDATE SET
            category = excluded.category, body = excluded.body, status = excluded.status, updated_at = excluded.updated_at,
            meta_id = excluded.meta_id, waba_id = excluded.waba_id, status_reason = excluded.status_reason,
            components = excluded.components`,
@@ -121,7 +201,7 @@ export async function upsertTemplates(db: D1Database, wabaId: string, templates:
         t.rejected_reason && t.rejected_reason !== "NONE" ? t.rejected_reason : null,
         t.components ? JSON.stringify(t.components) : null,
       ),
-  );
+  ]);
   await db.batch(statements);
   return templates.length;
 }
@@ -151,7 +231,10 @@ export async function applyTemplateStatusUpdates(db: D1Database, updates: Templa
         .prepare(
           `UPDATE templates SET status = ?3, status_reason = ?4, updated_at = ?5,
              meta_id = coalesce(?6, meta_id), waba_id = coalesce(?7, waba_id), category = coalesce(?8, category)
-           WHERE name = ?1 AND language = ?2 RETURNING id`,
+           WHERE name = ?1 AND language = ?2
+             AND (?7 IS NULL OR waba_id = ?7
+                  OR (waba_id IS NULL AND NOT EXISTS (SELECT 1 FROM templates WHERE waba_id = ?7 AND name = ?1 AND language = ?2)))
+           RETURNING id`,
         )
         .bind(
           u.name,
@@ -172,7 +255,7 @@ export async function applyTemplateStatusUpdates(db: D1Database, updates: Templa
         db
           .prepare(
             `INSERT INTO templates (id, channel_id, name, language, category, body, status, updated_at, meta_id, waba_id, status_reason)
-             VALUES (?1, NULL, ?2, ?3, ?4, '', ?5, ?6, ?7, ?8, ?9) ON CONFLICT (name, language) DO NOTHING`,
+             VALUES (?1, NULL, ?2, ?3, ?4, '', ?5, ?6, ?7, ?8, ?9) ON CONFLICT (waba_id, name, language) DO NOTHING`,
           )
           .bind(
             `tpl_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`,

@@ -7,9 +7,10 @@
 import { Hono, type Context } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env";
-import { SIM_PHONE_NUMBER_ID, SIMULATOR_DO_NAME } from "./constants";
+import { SIM_PHONE_NUMBER_ID, SIM_WABA_ID, SIMULATOR_DO_NAME } from "./constants";
 import { graphErrors, mediaLookupAnswer, newFbtraceId, sendAccepted, type GraphError, type Pricing } from "./meta-shapes";
 import { rememberOrigin } from "./origin";
+import { componentsOf, listedTemplate, type TemplateComponents } from "./sim-templates";
 
 const NonEmpty = v.pipe(v.string(), v.minLength(1));
 
@@ -151,11 +152,21 @@ async function sendMessage(c: Context<AppEnv>) {
   } else if (type === "template") {
     const template = payload.template;
     if (!template) return metaError(c, graphErrors.invalidParameter("Parameter 'template' is required."));
-    // The simulated Meta knows the approved templates Chorus knows (the templates table, which
-    // template sync from Meta fills in production).
-    const row = await c.env.DB.prepare("SELECT body, category FROM templates WHERE name = ? AND language = ? AND status = 'APPROVED'")
-      .bind(template.name, template.language.code)
-      .first<{ body: string; category: string }>();
+    // The simulated Meta knows its own templates (seeded, and created through POST
+    // message_templates, issue 5); a template only Chorus's D1 holds as approved (e.g. inserted by a
+    // test) is accepted too, body only.
+    const known = await simulator.template(template.name, template.language.code);
+    let row: { body: string; category: string; components: TemplateComponents | null } | null = null;
+    if (known?.status === "APPROVED") {
+      const components = componentsOf(known);
+      const bodyText = components.find((comp) => String(comp.type).toUpperCase() === "BODY")?.text;
+      row = { body: typeof bodyText === "string" ? bodyText : "", category: known.category, components };
+    } else if (!known) {
+      const stored = await c.env.DB.prepare("SELECT body, category FROM templates WHERE name = ? AND language = ? AND status = 'APPROVED'")
+        .bind(template.name, template.language.code)
+        .first<{ body: string; category: string }>();
+      row = stored ? { ...stored, components: null } : null;
+    }
     if (!row) return metaError(c, graphErrors.templateNotFound(template.name, template.language.code));
     const params = (template.components ?? []).find((comp) => comp.type === "body")?.parameters ?? [];
     const expected = placeholders(row.body);
@@ -163,6 +174,7 @@ async function sendMessage(c: Context<AppEnv>) {
     kind = "template";
     templateName = template.name;
     text = row.body.replace(/\{\{\s*(\d+)\s*\}\}/g, (_m, n: string) => params[Number(n) - 1]?.text ?? "");
+    if (row.components) details = templateDetails(row.components, template.components ?? []);
     pricing = { billable: true, pricing_model: "PMP", type: "regular", category: row.category.toLowerCase() };
   } else if (MEDIA_TYPES.has(type)) {
     const media = payload[type as "image"];
@@ -206,6 +218,153 @@ async function sendMessage(c: Context<AppEnv>) {
   });
   if (!result.ok) return metaError(c, graphErrors.undeliverable(result.input));
   return c.json(sendAccepted(result.input, result.customer, result.byUserId, result.wamid, kind === "template"));
+}
+
+/**
+ * Header, footer and buttons of a sent template with its header and button parameters filled in,
+ * for the simulator page to show the message as the customer sees it.
+ */
+function templateDetails(components: TemplateComponents, sent: Array<v.InferOutput<typeof TemplateComponent>>): Record<string, unknown> {
+  const find = (type: string) => components.find((comp) => String(comp.type).toUpperCase() === type);
+  const fill = (text: string, values: Array<{ text?: string }>) => text.replace(/\{\{\s*(\d+)\s*\}\}/g, (_m, n: string) => values[Number(n) - 1]?.text ?? "");
+  const header = find("HEADER");
+  const headerParams = sent.find((comp) => comp.type === "header")?.parameters ?? [];
+  const footer = find("FOOTER");
+  const buttons = (find("BUTTONS")?.buttons ?? []) as Array<{ type?: string; text?: string; url?: string; phone_number?: string }>;
+  return {
+    template: {
+      header: header
+        ? String(header.format ?? "TEXT").toUpperCase() === "TEXT"
+          ? { format: "TEXT", text: fill(String(header.text ?? ""), headerParams) }
+          : { format: String(header.format).toUpperCase() }
+        : null,
+      footer: typeof footer?.text === "string" ? footer.text : null,
+      buttons: buttons.map((b, index) => {
+        const params = sent.find((comp) => comp.type === "button" && Number((comp as { index?: unknown }).index) === index)?.parameters ?? [];
+        return { type: b.type ?? "", text: b.text ?? "", ...(b.url ? { url: fill(b.url, params) } : {}), ...(b.phone_number ? { phone: b.phone_number } : {}) };
+      }),
+    },
+  };
+}
+
+// ---- message templates (issue 5) ----------------------------------------------------------------
+
+/** Meta's answer when the WABA id is not one the simulator plays. */
+function unknownObject(c: Context, id: string) {
+  return metaError(c, {
+    status: 400,
+    body: {
+      error: {
+        message: `Unsupported request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+        type: "GraphMethodException",
+        code: 100,
+        error_subcode: 33,
+        fbtrace_id: newFbtraceId(),
+      },
+    },
+  });
+}
+
+/** GET /{waba-id}/message_templates: every template, `limit` per page, `after` = the next page's cursor. */
+async function listTemplates(c: Context<AppEnv>) {
+  const problem = tokenProblem(c);
+  if (problem) return metaError(c, problem);
+  const wabaId = c.req.param("wabaId")!;
+  if (wabaId !== SIM_WABA_ID) return unknownObject(c, wabaId);
+  const url = new URL(c.req.url);
+  const limit = Math.min(Math.max(Number(url.searchParams.get("limit")) || 25, 1), 100);
+  const after = url.searchParams.get("after");
+  const offset = after ? Number(atob(after).replace(/^offset:/, "")) || 0 : 0;
+  const name = url.searchParams.get("name");
+  const all = (await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).listTemplates(wabaId)).filter((t) => !name || t.name === name);
+  const page = all.slice(offset, offset + limit);
+  const cursor = (n: number) => btoa(`offset:${n}`);
+  const more = offset + limit < all.length;
+  if (more) url.searchParams.set("after", cursor(offset + limit));
+  return c.json({
+    data: page.map(listedTemplate),
+    paging: { cursors: { before: cursor(offset), after: cursor(offset + page.length) }, ...(more ? { next: url.toString() } : {}) },
+  });
+}
+
+const CreateTemplatePayload = v.looseObject({
+  name: v.pipe(v.string(), v.regex(/^[a-z0-9_]{1,512}$/, "must be lowercase letters, digits and underscores")),
+  language: NonEmpty,
+  category: v.picklist(["MARKETING", "UTILITY", "AUTHENTICATION"]),
+  components: v.pipe(v.array(v.looseObject({ type: v.picklist(["HEADER", "BODY", "FOOTER", "BUTTONS"]) })), v.minLength(1)),
+});
+
+/** POST /{waba-id}/message_templates: recorded PENDING and reviewed a few seconds later (a signed webhook says the verdict). */
+async function createTemplateRoute(c: Context<AppEnv>) {
+  const problem = tokenProblem(c);
+  if (problem) return metaError(c, problem);
+  const wabaId = c.req.param("wabaId")!;
+  if (wabaId !== SIM_WABA_ID) return unknownObject(c, wabaId);
+  let json: unknown;
+  try {
+    json = await c.req.json();
+  } catch {
+    return metaError(c, graphErrors.invalidParameter("The request body is not valid JSON."));
+  }
+  const parsed = v.safeParse(CreateTemplatePayload, json);
+  if (!parsed.success) return metaError(c, graphErrors.invalidParameter(describeIssue(parsed.issues[0])));
+  if (!parsed.output.components.some((comp) => comp.type === "BODY")) return metaError(c, graphErrors.invalidParameter("Parameter 'components' needs a BODY."));
+  const simulator = c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME);
+  await rememberOrigin(c, simulator);
+  const outcome = await simulator.submitTemplate({
+    wabaId,
+    name: parsed.output.name,
+    language: parsed.output.language,
+    category: parsed.output.category,
+    components: JSON.stringify(parsed.output.components),
+  });
+  if (outcome.ok) return c.json({ id: outcome.template.id, status: outcome.template.status, category: outcome.template.category });
+  return metaError(c, {
+      status: 400,
+      body: {
+        error: {
+          message: "Invalid parameter",
+          type: "OAuthException",
+          code: 100,
+          error_subcode: 2388024,
+          error_user_title: "Content in this language already exists",
+          error_user_msg: `There is already ${parsed.output.language} content for this template (${parsed.output.name}). Choose another name or language.`,
+          fbtrace_id: newFbtraceId(),
+        },
+      } as GraphError["body"],
+    });
+}
+
+/** The Resumable Upload API, step 1: POST /{app-id}/uploads?file_length&file_type → an upload session id. */
+async function startUpload(c: Context<AppEnv>) {
+  const problem = tokenProblem(c);
+  if (problem) return metaError(c, problem);
+  const url = new URL(c.req.url);
+  const length = Number(url.searchParams.get("file_length"));
+  const type = url.searchParams.get("file_type") ?? "";
+  if (!Number.isInteger(length) || length <= 0) return metaError(c, graphErrors.invalidParameter("Parameter 'file_length' is required."));
+  if (!/^(image\/(jpeg|png)|video\/mp4|application\/pdf)$/.test(type)) {
+    return metaError(c, graphErrors.invalidParameter(`Parameter 'file_type' is invalid: ${type || "missing"} (image/jpeg, image/png, video/mp4 or application/pdf).`));
+  }
+  const session = crypto.randomUUID().replace(/-/g, "");
+  await c.env.MEDIA.put(`simulator/uploads/${session}`, new Uint8Array(0), { customMetadata: { length: String(length), type } });
+  return c.json({ id: `upload:${session}` });
+}
+
+/** Step 2: POST /upload:{session} with `Authorization: OAuth …`, `file_offset: 0` and the bytes → `{ h }`, the handle. */
+async function finishUpload(c: Context<AppEnv>) {
+  const auth = c.req.header("Authorization") ?? "";
+  const token = /^OAuth\s+(\S+)$/i.exec(auth)?.[1];
+  if (!token) return metaError(c, graphErrors.missingToken());
+  if (c.env.WHATSAPP_ACCESS_TOKEN && token !== c.env.WHATSAPP_ACCESS_TOKEN) return metaError(c, graphErrors.invalidToken());
+  const session = c.req.param("session")!.replace(/^upload:/, "");
+  const started = await c.env.MEDIA.head(`simulator/uploads/${session}`);
+  if (!started) return metaError(c, graphErrors.invalidParameter(`No upload session upload:${session}.`));
+  if ((c.req.header("file_offset") ?? "0") !== "0") return metaError(c, graphErrors.invalidParameter("The simulator takes the whole file at file_offset 0."));
+  const bytes = await c.req.arrayBuffer();
+  const type = started.customMetadata?.type ?? "application/octet-stream";
+  await c.env.MEDIA.put(`simulator/uploads/${session}`, bytes, { httpMetadata: { contentType: type } });
+  return c.json({ h: `4::${btoa(type)}:${session}` });
 }
 
 /** Meta checks the token before anything else; null when it is fine. */
@@ -283,6 +442,14 @@ graphRoutes.post("/:phoneNumberId/messages", sendMessage);
 graphRoutes.post("/:version{v[0-9]+\\.[0-9]+}/:phoneNumberId/media", uploadMedia);
 graphRoutes.post("/:phoneNumberId/media", uploadMedia);
 graphRoutes.get("/media-download/:mediaId", downloadMedia);
+graphRoutes.get("/:version{v[0-9]+\\.[0-9]+}/:wabaId/message_templates", listTemplates);
+graphRoutes.get("/:wabaId/message_templates", listTemplates);
+graphRoutes.post("/:version{v[0-9]+\\.[0-9]+}/:wabaId/message_templates", createTemplateRoute);
+graphRoutes.post("/:wabaId/message_templates", createTemplateRoute);
+graphRoutes.post("/:version{v[0-9]+\\.[0-9]+}/:session{upload:[A-Za-z0-9]+}", finishUpload);
+graphRoutes.post("/:session{upload:[A-Za-z0-9]+}", finishUpload);
+graphRoutes.post("/:version{v[0-9]+\\.[0-9]+}/:appId/uploads", startUpload);
+graphRoutes.post("/:appId/uploads", startUpload);
 graphRoutes.get("/:version{v[0-9]+\\.[0-9]+}/:mediaId{[0-9]+}", lookupMedia);
 graphRoutes.get("/:mediaId{[0-9]+}", lookupMedia);
 

@@ -18,6 +18,17 @@ import {
   type Pricing,
   type SimCustomerIdentity,
 } from "./meta-shapes";
+import {
+  allTemplates,
+  createTemplate,
+  findTemplate,
+  migrateTemplates,
+  reviewTemplate,
+  templateStatusWebhook,
+  TEMPLATE_REVIEW_AFTER_MS,
+  type CreateOutcome,
+  type SimTemplate,
+} from "./sim-templates";
 
 /** JSON, as it crosses the Durable Object RPC boundary. */
 export type SimJson = string | number | boolean | null | SimJson[] | { [key: string]: SimJson };
@@ -84,7 +95,7 @@ export type AcceptResult =
   | { ok: true; wamid: string; customer: SimCustomer; input: string; byUserId: boolean }
   | { ok: false; reason: "unknown_recipient"; input: string };
 
-type TimerKind = "status" | "webhook";
+type TimerKind = "status" | "webhook" | "template_review";
 
 const STATUS_RANK: Record<string, number> = { accepted: 0, sent: 1, delivered: 2, read: 3 };
 
@@ -189,6 +200,11 @@ export class SimulatorDO extends DurableObject<Env> {
       // Issue 5: every message kind keeps its details (media id, buttons, coordinates…).
       this.sql.exec("ALTER TABLE messages ADD COLUMN payload TEXT");
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '2')");
+    }
+    if (version < 3) {
+      // Issue 5: message templates created through the Graph fake (worker/simulator/sim-templates.ts).
+      migrateTemplates(this.sql);
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '3')");
     }
   }
 
@@ -393,6 +409,31 @@ export class SimulatorDO extends DurableObject<Env> {
     return true;
   }
 
+  // ---- message templates (issue 5) -------------------------------------------------------------
+
+  /** Every template of a WhatsApp Business Account, as GET /{waba-id}/message_templates lists them. */
+  async listTemplates(wabaId: string): Promise<SimTemplate[]> {
+    return allTemplates(this.sql, wabaId);
+  }
+
+  /** The template a send names (any account), or null. */
+  async template(name: string, language: string): Promise<SimTemplate | null> {
+    return findTemplate(this.sql, name, language);
+  }
+
+  /**
+   * POST /{waba-id}/message_templates: recorded PENDING; the review runs from the alarm and its
+   * verdict goes to the Worker as a signed `message_template_status_update` webhook, like Meta's.
+   */
+  async submitTemplate(input: { wabaId: string; name: string; language: string; category: string; components: string }): Promise<CreateOutcome> {
+    const outcome = createTemplate(this.sql, input);
+    if (outcome.ok) {
+      this.sql.exec("INSERT INTO timers (kind, due_at, body) VALUES ('template_review', ?, ?)", Date.now() + TEMPLATE_REVIEW_AFTER_MS, outcome.template.id);
+      await this.armAlarm();
+    }
+    return outcome;
+  }
+
   /** Remembers the Worker's origin so alarm-driven webhooks know where /webhooks/whatsapp is. */
   async rememberOrigin(origin: string): Promise<void> {
     // The page polls every second: write only when the origin actually changes.
@@ -417,6 +458,9 @@ export class SimulatorDO extends DurableObject<Env> {
         await this.fireStatus(timer.wamid, timer.status as OutboundStatus);
       } else if (timer.kind === "webhook" && timer.body) {
         await this.deliver(timer.body, timer.wamid, timer.attempts + 1);
+      } else if (timer.kind === "template_review" && timer.body) {
+        const reviewed = reviewTemplate(this.sql, timer.body);
+        if (reviewed) await this.deliver(JSON.stringify(templateStatusWebhook(reviewed)), null, 1);
       }
       this.sql.exec("DELETE FROM timers WHERE id = ?", timer.id);
     }
