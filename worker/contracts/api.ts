@@ -3,6 +3,7 @@
  * types from them, and /api/openapi.json is generated from them. Times are epoch milliseconds.
  */
 import * as v from "valibot";
+import { TemplateSendExtras } from "../whatsapp/template-send";
 import { MessageContent, Reaction, RichSendBodies } from "./whatsapp";
 
 export const ErrorBody = v.object({
@@ -247,6 +248,8 @@ const TemplateRef = v.object({
   name: v.pipe(v.string(), v.minLength(1), v.maxLength(512)),
   language: v.pipe(v.string(), v.minLength(2), v.maxLength(15)),
   parameters: v.optional(v.array(v.pipe(v.string(), v.maxLength(1024))), []),
+  // Issue 5: the header's {{1}} or media link, and URL buttons' {{1}} (worker/whatsapp/template-send.ts).
+  ...TemplateSendExtras,
 });
 
 export const SendMessageBody = v.union([

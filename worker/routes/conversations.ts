@@ -35,7 +35,7 @@ import {
   type ConversationAccess,
 } from "../services/conversation-queries";
 import { markConversationNotificationsRead, notifyMentions, parseMentions } from "../services/notifications";
-import { findTemplate, placeholderCount, renderTemplate } from "../services/templates";
+import { prepareTemplateSend } from "../services/templates-submit";
 import { validate } from "../validation";
 import type { OutboundContent } from "../whatsapp/graph-client";
 import { richSend } from "../whatsapp/outbound";
@@ -216,22 +216,8 @@ conversationRoutes.post("/:id/messages", validate("param", IdParam), validate("j
     content = { kind: "text", text: body.text };
     text = body.text;
   } else if ("template" in body) {
-    const { name, language, parameters } = body.template;
-    const template = await findTemplate(c.env.DB, name, language, channelId);
-    if (!template) throw new ApiError(404, "template_not_found", `There is no template "${name}" in ${language}.`);
-    if (template.status !== "APPROVED") {
-      throw new ApiError(422, "template_not_approved", `The template "${name}" (${language}) is not approved by Meta yet.`);
-    }
-    const needed = placeholderCount(template.body);
-    if (parameters.length !== needed) {
-      throw new ApiError(
-        422,
-        "template_parameters_mismatch",
-        `The template "${name}" needs ${needed} value${needed === 1 ? "" : "s"}; ${parameters.length} given.`,
-      );
-    }
-    content = { kind: "template", name, language, parameters };
-    text = renderTemplate(template.body, parameters);
+    // Issue 5: header and URL-button values too (services/templates-submit.ts).
+    ({ content, text } = await prepareTemplateSend(c.env.DB, body.template, channelId));
   } else {
     throw new ApiError(400, "invalid_request", "Send text, a template, an interactive message or a location.");
   }

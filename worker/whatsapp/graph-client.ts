@@ -5,6 +5,7 @@
  * https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
  */
 import { explainMetaError } from "./error-sentences";
+import { templateSendComponents, type TemplateButtonValue, type TemplateHeaderValue } from "./template-send";
 
 export type SendOutcome =
   | { kind: "ok"; wamid: string }
@@ -22,7 +23,15 @@ export type OutboundMediaKind = "image" | "video" | "audio" | "document" | "stic
 
 export type OutboundContent =
   | { kind: "text"; text: string; previewUrl?: boolean; replyTo?: string | null }
-  | { kind: "template"; name: string; language: string; parameters: string[] }
+  | {
+      kind: "template";
+      name: string;
+      language: string;
+      parameters: string[];
+      /** Issue 5: the header's value and URL buttons' values (whatsapp/template-send.ts). */
+      header?: TemplateHeaderValue;
+      buttons?: TemplateButtonValue[];
+    }
   /** Media uploaded to Meta first (POST /{phone-number-id}/media), sent by its id (issue 5). */
   | { kind: OutboundMediaKind; mediaId: string; caption?: string | null; filename?: string | null; replyTo?: string | null; voice?: boolean }
   | {
@@ -126,9 +135,7 @@ export function buildSendPayload(recipient: Recipient, content: OutboundContent,
     template: {
       name: content.name,
       language: { code: content.language },
-      ...(content.parameters.length
-        ? { components: [{ type: "body", parameters: content.parameters.map((text) => ({ type: "text", text })) }] }
-        : {}),
+      ...(templateSendComponents(content).length ? { components: templateSendComponents(content) } : {}),
     },
   };
 }
