@@ -158,6 +158,10 @@ h2 { font-size: 1rem; }
 .choices { display: flex; flex-wrap: wrap; gap: .25rem; margin-top: .3rem; }
 .react { border: none; background: none; font-size: .85rem; opacity: .55; padding: 0 .2rem; }
 .react:hover { opacity: 1; }
+.bubble { position: relative; }
+.reaction { position: absolute; bottom: -.7rem; right: .4rem; background: #fff; border-radius: 999px; padding: 0 .25rem; font-size: .8rem; box-shadow: 0 1px 2px rgba(11, 20, 26, .2); }
+.msg:has(.reaction) { margin-bottom: .6rem; }
+.quote { border-left: 3px solid #06cf9c; background: rgba(11, 20, 26, .05); border-radius: .3rem; padding: .2rem .45rem; margin-bottom: .2rem; font-size: .8rem; color: #54656f; white-space: pre-wrap; }
 
 .compose { display: flex; gap: .5rem; align-items: flex-end; padding: .5rem .7rem; background: #f0f2f5; }
 .compose textarea {

@@ -210,7 +210,16 @@ function kindParts(m) {
   }
   const lineKey = `line_${m.kind}`;
   if (m.kind !== "text" && m.kind !== "template" && MESSAGES.en[lineKey]) parts.push(el("div", "kind-line", t(lineKey)));
-  if (payload?.context) parts.push(el("div", "kind-line", t("line_reply")));
+  if (payload?.context) {
+    parts.push(el("div", "kind-line", t("line_reply")));
+    // The quoted message, as the phone shows it above a reply (when this chat holds it).
+    const quoted = state.lastChat?.messages?.find((x) => x.id === payload.context.message_id);
+    if (quoted) {
+      const quote = el("div", "quote", quoted.text ?? "");
+      quote.dataset.testid = "sim-quote";
+      parts.push(quote);
+    }
+  }
   if (payload?.referral) parts.push(el("div", "kind-line", t("line_referral")));
   const interactive = m.direction === "out" && m.kind === "interactive" ? payload : null;
   if (interactive) {
@@ -539,8 +548,39 @@ function updateMessageNode(node, m) {
   }
 }
 
-function renderMessages(messages) {
+/** The business's latest reaction per message id (a phone shows it on the message, not as a bubble). */
+function businessReactions(messages) {
+  const reactions = new Map();
+  for (const m of messages) {
+    if (m.direction !== "out" || m.kind !== "reaction") continue;
+    try {
+      const reaction = JSON.parse(m.payload ?? "null");
+      if (reaction?.message_id) reactions.set(reaction.message_id, String(reaction.emoji ?? ""));
+    } catch {
+      // not a payload this page knows: nothing to show
+    }
+  }
+  return reactions;
+}
+
+function showReaction(node, emoji) {
+  let badge = /** @type {HTMLElement | null} */ (node.querySelector(".reaction"));
+  if (!emoji) {
+    badge?.remove();
+    return;
+  }
+  if (!badge) {
+    badge = el("span", "reaction");
+    badge.dataset.testid = "sim-reaction";
+    node.querySelector(".bubble")?.append(badge);
+  }
+  badge.textContent = emoji;
+}
+
+function renderMessages(allMessages) {
   const box = $("messages");
+  const reactions = businessReactions(allMessages);
+  const messages = allMessages.filter((m) => !(m.direction === "out" && m.kind === "reaction"));
   const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   const firstRender = state.rendered.size === 0;
   let appended = false;
@@ -554,6 +594,7 @@ function renderMessages(messages) {
     }
     updateMessageNode(node, m);
   }
+  for (const [id, node] of state.rendered) showReaction(node, reactions.get(id) ?? "");
   const empty = box.querySelector(".chat-start");
   if (messages.length === 0 && !empty) box.append(el("p", "chat-start", t("noMessages")));
   else if (messages.length > 0 && empty) empty.remove();
