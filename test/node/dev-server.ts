@@ -83,6 +83,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       `WHATSAPP_APP_SECRET=${appSecret}`,
       `WHATSAPP_VERIFY_TOKEN=${verifyToken}`,
       `WHATSAPP_ACCESS_TOKEN=simulator-token`,
+      // Settings → Channels can store a number's own access token (issue 5).
+      `CHANNEL_TOKEN_KEY=test-channel-key-${crypto.randomUUID()}`,
       `SIMULATOR=on`,
       `GRAPH_API_URL=${graphApiUrl}`,
     ].join("\n"),
