@@ -33,6 +33,10 @@ export interface WaGraph {
   failLookups(n: number, status?: number): void;
   /** Template pages served for GET /{waba}/message_templates, in order. */
   templatePages: Array<Array<Record<string, unknown>>>;
+  /** Answers for the next POST /{waba}/message_templates (issue 5): Meta's error body with its status; after them, PENDING. */
+  templateAnswers: Array<{ status: number; body: Record<string, unknown> }>;
+  /** Files uploaded through the Resumable Upload API, by handle. */
+  uploads: Map<string, { bytes: Uint8Array; type: string }>;
   /** Answers for the next sends: a Meta error code with its HTTP status. */
   answerNext(...answers: Array<{ status: number; code: number; title?: string }>): void;
   sends(): WaGraphCall[];
@@ -45,6 +49,9 @@ export function useWaGraph(): WaGraph {
   const media = new Map<string, MediaFile>();
   const templatePages: Array<Array<Record<string, unknown>>> = [];
   const script: Array<{ status: number; code: number; title?: string }> = [];
+  const templateAnswers: Array<{ status: number; body: Record<string, unknown> }> = [];
+  const uploads = new Map<string, { bytes: Uint8Array; type: string }>();
+  const sessions = new Map<string, string>();
   let failing = 0;
   let failStatus = 500;
 
@@ -95,6 +102,30 @@ export function useWaGraph(): WaGraph {
         paging: { cursors: { before: `cursor-${index}`, after: `cursor-${index + 1}` }, ...(more ? { next: `${GRAPH_API_URL}/x?after=cursor-${index + 1}` } : {}) },
       });
     }),
+    // Issue 5: creating templates, and the Resumable Upload API for their header examples.
+    http.post(`${GRAPH_API_URL}/:wabaId/message_templates`, async ({ request }) => {
+      const body = (await request.json()) as Record<string, unknown>;
+      record(request, body);
+      const answer = templateAnswers.shift();
+      if (answer) return HttpResponse.json(answer.body, { status: answer.status });
+      return HttpResponse.json({ id: `${7000000000000000 + ++counter}`, status: "PENDING", category: body.category });
+    }),
+    http.post(`${GRAPH_API_URL}/:appId/uploads`, ({ request }) => {
+      record(request, null);
+      const id = `upload:session${++counter}`;
+      sessions.set(id, new URL(request.url).searchParams.get("file_type") ?? "");
+      return HttpResponse.json({ id });
+    }),
+    http.post(/\/upload:[^/]+$/, async ({ request }) => {
+      const bytes = new Uint8Array(await request.arrayBuffer());
+      record(request, null);
+      const id = decodeURIComponent(new URL(request.url).pathname.split("/").pop()!);
+      const type = sessions.get(id);
+      if (type === undefined) return HttpResponse.json({ error: { message: "(#100) Invalid upload session", code: 100 } }, { status: 400 });
+      const handle = `4::${btoa(type)}:h${++counter}`;
+      uploads.set(handle, { bytes, type });
+      return HttpResponse.json({ h: handle });
+    }),
     http.get(`${GRAPH_API_URL}/:mediaId`, ({ request, params }) => {
       record(request, null);
       if (failing > 0) {
@@ -128,6 +159,9 @@ export function useWaGraph(): WaGraph {
     calls.length = 0;
     script.length = 0;
     templatePages.length = 0;
+    templateAnswers.length = 0;
+    uploads.clear();
+    sessions.clear();
     failing = 0;
   });
   afterAll(() => server.close());
@@ -135,6 +169,8 @@ export function useWaGraph(): WaGraph {
     calls,
     media,
     templatePages,
+    templateAnswers,
+    uploads,
     failLookups: (n, status = 500) => {
       failing = n;
       failStatus = status;
