@@ -162,7 +162,13 @@ describe("reactions from the business", () => {
     graph.answerNext({ status: 400, code: 131009, title: "Parameter value is not valid" });
     const res = await react(owner, id, customerMessage.id, "🎉");
     expect(res.status).toBe(502);
-    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "whatsapp_error", message: expect.stringMatching(/rejected a value/) });
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "whatsapp_error",
+      message: expect.stringMatching(/rejected a value/),
+      // The web app words it in the agent's language by this reason.
+      metaCode: 131009,
+      reason: "invalid_request",
+    });
     const after = (await env.CONVERSATION.getByName(id).listMessages({ cursor: null, limit: 10 }))!.messages[0]!;
     expect(after.reactions).toBeUndefined();
     const missing = await react(owner, id, "msg_nope", "👍");

@@ -11,6 +11,7 @@ import { ApiError } from "../errors";
 import { isConversationId } from "../services/conversation-id";
 import { conversationAccess } from "../services/conversation-queries";
 import { validate } from "../validation";
+import { explainMetaError } from "../whatsapp/error-sentences";
 import { ReactionBody } from "../whatsapp/outbound";
 
 const IdParam = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) });
@@ -36,6 +37,7 @@ reactionRoutes.post("/:id/reactions", validate("param", IdParam), validate("json
     case "locked":
       throw new ApiError(409, "locked", `${result.holder.name || "Another agent"} is replying to this conversation.`, { holder: result.holder });
     case "whatsapp_error":
-      throw new ApiError(502, "whatsapp_error", result.message, { metaCode: result.code });
+      // `reason` (Meta's code as a stable word) lets the web app say it in the agent's language.
+      throw new ApiError(502, "whatsapp_error", result.message, { metaCode: result.code, reason: explainMetaError(result.code).reason });
   }
 });
