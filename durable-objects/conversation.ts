@@ -1536,6 +1536,8 @@ export class ConversationDO extends DurableObject<Env> {
     if (!thread || thread.entry_point_at === null || at < thread.entry_point_at || at - thread.entry_point_at > WINDOW_MS) return;
     if (thread.free_entry_started_at !== null && thread.free_entry_started_at >= thread.entry_point_at) return;
     this.sql.exec("UPDATE thread SET free_entry_started_at = ?, free_entry_ends_at = ?", at, at + AD_WINDOW_MS);
+    // Recorded for reports (docs/whatsapp.md "Windows"): how many answers earned the free window.
+    this.reports.onFreeEntryOpened(thread.entry_point_at, at);
   }
 
   /**

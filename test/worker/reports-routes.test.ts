@@ -81,6 +81,31 @@ describe("facts from the Conversation DO", () => {
   });
 });
 
+describe("free entry point windows", () => {
+  it("are recorded for reports: an answer to an ad thread within 24 hours counts one window, once", async ({ expect }) => {
+    const manager = await signedIn("manager");
+    const agent = await signedIn("agent");
+    const number = newNumber();
+    const from = phone();
+    expect200((await postWebhook(inbound({ from, at: Date.now() - 2 * MIN, phoneNumberId: number, referral: true }))).status);
+    const id = (await conversationOf({ waId: from }, number))!;
+    const channelId = await channelIdOf(number);
+    const day = isoDay(Date.now());
+    await expectStatus(await call(agent, "POST", `/api/conversations/${id}/messages`, { text: "Thanks for your interest!" }), 201);
+    await expectStatus(await call(agent, "POST", `/api/conversations/${id}/messages`, { text: "Here is the catalogue." }), 201);
+    // A thread without a referral earns no free window.
+    const plain = await customerWrites({ number, from: phone(), at: Date.now() - MIN });
+    await expectStatus(await call(agent, "POST", `/api/conversations/${plain}/messages`, { text: "Hello" }), 201);
+
+    const figures = await settledFigures(manager, channelId, day, day, (f) => f.messagesOut === 3);
+    expect(figures.freeEntryOpened).toBe(1);
+    const facts = await env.DB.prepare("SELECT count(*) AS n FROM report_facts WHERE kind = 'free_entry_opened' AND channel_id = ?").bind(channelId).first<{ n: number }>();
+    expect(facts?.n).toBe(1);
+    const csv = await (await call(manager, "GET", `/api/reports/export.csv?table=summary&from=${day}&to=${day}`)).text();
+    expect(csv).toContain("free_entry_windows");
+  });
+});
+
 describe("the report routes", () => {
   it("are for Owners and Managers only", async ({ expect }) => {
     const agent = await signedIn("agent");

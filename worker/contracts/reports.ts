@@ -56,6 +56,8 @@ export const Figures = v.object({
   messagesOut: v.number(),
   messagesAutomated: v.number(),
   failedSends: v.number(),
+  /** 72-hour free entry point windows that opened (answers to ad/post referrals; issue 5, docs/whatsapp.md). */
+  freeEntryOpened: v.number(),
   assignments: v.number(),
   handled: v.number(),
   firstResponse: DurationStats,

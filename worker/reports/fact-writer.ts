@@ -25,7 +25,9 @@ export type FactKind =
   | "message_in"
   | "message_out"
   | "send_failed"
-  | "missed";
+  | "missed"
+  /** A 72-hour free entry point window opened (an answer to an ad or post referral, issue 5). */
+  | "free_entry_opened";
 
 export interface Fact {
   /** `${conversationId}:${episode}:${kind}:${seq or key}`. */

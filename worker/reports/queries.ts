@@ -35,7 +35,7 @@ interface RollupRow {
   hist: string | null;
 }
 
-const COUNT_METRICS = ["opened", "opened_agent", "closed", "missed", "message_in", "message_out", "message_auto", "failed", "assigned", "handled"];
+const COUNT_METRICS = ["opened", "opened_agent", "closed", "missed", "message_in", "message_out", "message_auto", "failed", "assigned", "handled", "free_entry"];
 const DURATION_METRICS = ["frt", "rt", "res", "res_a"];
 
 /** The rollup metric names a mode reads ('_b': business hours; res_a in business time is res_ab). */
@@ -75,6 +75,7 @@ export function figuresOf(metrics: Metrics): Figures {
     messagesOut: count("message_out"),
     messagesAutomated: count("message_auto"),
     failedSends: count("failed"),
+    freeEntryOpened: count("free_entry"),
     assignments: count("assigned"),
     handled: count("handled"),
     firstResponse: stats(metrics, "frt"),

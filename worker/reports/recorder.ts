@@ -211,6 +211,17 @@ export class ReportRecorder {
     this.record(thread, "missed", 0, windowEndedAt, { metric: "missed", agentId: thread.assignee_id, startAt: episode.waiting_since });
   }
 
+  /**
+   * The 72-hour free entry point window opened at `at` (an answer within 24 hours of the customer's
+   * message from an ad or post, docs/whatsapp.md "Windows"). Keyed by the entry-point message's
+   * time, so one entry point counts once however often it is looked at again.
+   */
+  onFreeEntryOpened(entryPointAt: number, at: number): void {
+    const thread = this.thread();
+    if (!thread) return;
+    this.record(thread, "free_entry_opened", entryPointAt, at, { metric: "free_entry", agentId: thread.assignee_id });
+  }
+
   // ---- flushing -------------------------------------------------------------------------------
 
   /** Facts waiting for D1, oldest first (at most FACTS_PER_WRITE). */
