@@ -1,0 +1,214 @@
+/**
+ * Issue 5, the composer's outbound kinds in a real browser against the real app under `wrangler
+ * dev` and the simulator: an agent attaches a picture with a caption (and is told at once that a
+ * 6 MB photo is too large), records a voice note with Chromium's fake microphone (sent as Ogg Opus:
+ * the Graph fake receives bytes starting "OggS" and `audio.voice: true`), replies to a specific
+ * customer message (quoted in the thread and on the customer's phone), sends reply buttons and a
+ * location — and the simulator shows each as the customer sees it.
+ */
+import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, inject, it } from "vitest";
+import { samplePng } from "../../worker/simulator/sample-media";
+import { CHROMIUM_PATH, collectErrors } from "./browser";
+
+const baseUrl = inject("baseUrl");
+const OWNER = { name: "Olivia Owner", email: "olivia@example.com", password: "a long owner password" };
+/** test/node/dev-server.ts gives the dev server this WHATSAPP_ACCESS_TOKEN; the Graph fake wants it. */
+const GRAPH_TOKEN = "simulator-token";
+const run = Date.now().toString(36);
+
+let browser: Browser;
+
+beforeAll(async () => {
+  // browser.ts's flags, plus a fake microphone that is granted without a prompt: MediaRecorder
+  // then records a real (synthetic beep) stream.
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function post(context: BrowserContext, path: string, data: unknown) {
+  const response = await context.request.post(`${baseUrl}${path}`, { data, headers: { Origin: baseUrl } });
+  return { status: response.status(), body: (await response.json().catch(() => null)) as Record<string, any> | null };
+}
+
+async function signedInOwner(context: BrowserContext): Promise<void> {
+  const setup = await (await context.request.get(`${baseUrl}/api/setup`)).json();
+  const result = setup.needsSetup
+    ? await post(context, "/api/setup", OWNER)
+    : await post(context, "/api/session", { email: OWNER.email, password: OWNER.password });
+  if (result.status !== 200 && result.status !== 201) throw new Error(`owner sign-in failed: ${result.status} ${JSON.stringify(result.body)}`);
+}
+
+interface SimMessage {
+  id: string;
+  direction: "in" | "out";
+  kind: string;
+  text: string;
+  payload: string | null;
+}
+
+describe("the composer sends every outbound kind", () => {
+  it("a picture with a caption, a recorded voice note, a reply to a message, reply buttons and a location", async ({ expect }) => {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 2400 } });
+    await signedInOwner(context);
+    const name = `Outbound ${run}`;
+    const created = await post(context, "/simulator/api/customers", { phone: `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`, name });
+    expect(created.status).toBe(201);
+    const customer = created.body!.customer as { id: string };
+    const asked = await post(context, `/simulator/api/customers/${customer.id}/send`, { kind: "text", text: "Do you have the blue mug?" });
+    expect(asked.status).toBe(201);
+    const question = asked.body!.message as SimMessage;
+
+    let conversationId: string | undefined;
+    for (let i = 0; i < 50 && !conversationId; i++) {
+      const list = (await (await context.request.get(`${baseUrl}/api/conversations?view=all&q=${encodeURIComponent(name)}`)).json()) as {
+        conversations: Array<{ id: string; contact: { name: string | null } }>;
+      };
+      conversationId = list.conversations.find((c) => c.contact.name === name)?.id;
+      if (!conversationId) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(conversationId).toBeTruthy();
+    const simMessages = async () =>
+      ((await (await context.request.get(`${baseUrl}/simulator/api/customers/${customer.id}/messages`)).json()) as { messages: SimMessage[] }).messages.filter(
+        (m) => m.direction === "out",
+      );
+    const sentOfKind = async (kind: string) => (await simMessages()).find((m) => m.kind === kind);
+
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    // Every script the page loads (as the bench measures the inbox's initial JavaScript).
+    const scripts = new Map<string, Buffer>();
+    page.on("response", async (res) => {
+      if (res.request().resourceType() !== "script" || !res.ok()) return;
+      scripts.set(res.url(), await res.body().catch(() => Buffer.alloc(0)));
+    });
+    const gzipped = () => [...scripts.values()].reduce((n, body) => n + gzipSync(body, { level: 9 }).byteLength, 0);
+    // mediabunny's WebM reader names EBML's header fields: the remux chunk is there once this appears.
+    const holdsMediabunny = (body: Buffer) => body.includes(Buffer.from("EBMLMaxIDLength"));
+    // The inbox's initial JavaScript, measured as the bench does (/inbox, gzip -9 of every script):
+    // within its 120 KB budget, and without mediabunny, which comes only when someone records.
+    await page.goto(`${baseUrl}/inbox`, { waitUntil: "networkidle" });
+    await page.getByTestId("conversation-item").first().waitFor();
+    await page.waitForLoadState("networkidle");
+    const inboxGzip = gzipped();
+    expect(inboxGzip).toBeLessThanOrEqual(120 * 1024);
+    await page.goto(`${baseUrl}/inbox/${conversationId}`, { waitUntil: "networkidle" });
+    const thread = page.getByTestId("thread");
+    await thread.getByText("Do you have the blue mug?").waitFor();
+    const composer = page.getByTestId("composer");
+    await page.waitForLoadState("networkidle");
+    console.log(`initial JavaScript: /inbox ${(inboxGzip / 1024).toFixed(1)} KB gzip; with a thread open ${(gzipped() / 1024).toFixed(1)} KB`);
+    expect([...scripts.values()].some(holdsMediabunny)).toBe(false);
+
+    // 1. Too large for WhatsApp: said at once, nothing uploaded; a picture goes as a document instead.
+    await composer.getByTestId("composer-attach").setInputFiles({ name: "huge.jpg", mimeType: "image/jpeg", buffer: Buffer.alloc(6 * 1024 * 1024, 1) });
+    expect(await composer.getByTestId("attachment-problem").textContent()).toBe("WhatsApp accepts images up to 5 MB; this file is larger.");
+    expect(await composer.getByTestId("attachment-send").isDisabled()).toBe(true);
+    await composer.getByTestId("attachment-as-document").waitFor();
+    await composer.getByTestId("attachment-cancel").click();
+
+    // 2. A picture with a caption.
+    await composer.getByTestId("composer-attach").setInputFiles({ name: "blue-mug.png", mimeType: "image/png", buffer: Buffer.from(samplePng(24)) });
+    expect(await composer.getByTestId("attachment-draft").getAttribute("data-kind")).toBe("image");
+    await composer.getByTestId("attachment-caption").fill("The blue mug, in stock");
+    await composer.getByTestId("attachment-send").click();
+    const image = thread.locator('[data-testid="message-kind"][data-content-kind="image"]');
+    await expect.poll(() => image.textContent(), { timeout: 20_000 }).toContain("The blue mug, in stock");
+    await expect.poll(async () => (await sentOfKind("image"))?.payload ?? "", { timeout: 15_000 }).toContain("The blue mug, in stock");
+
+    // 3. A voice note from the (fake) microphone: recorded, played back, sent as Ogg Opus.
+    await composer.getByTestId("composer-record").click();
+    const recorder = composer.getByTestId("voice-recorder");
+    await expect.poll(() => recorder.getAttribute("data-phase"), { timeout: 10_000 }).toBe("recording");
+    await page.waitForTimeout(1_300);
+    expect(await composer.getByTestId("voice-elapsed").textContent()).toMatch(/^0:0[1-9]$/);
+    await composer.getByTestId("voice-stop").click();
+    await composer.getByTestId("voice-preview").waitFor({ timeout: 15_000 });
+    // Chromium records WebM: the Ogg file came from the remux, loaded just now.
+    expect(await recorder.getAttribute("data-recorded")).toMatch(/^audio\/webm/);
+    expect([...scripts.values()].some(holdsMediabunny)).toBe(true);
+    // The preview plays from a blob: URL (CSP media-src) and is a real, decodable recording.
+    await expect.poll(() => composer.getByTestId("voice-preview").evaluate((a: HTMLAudioElement) => a.readyState), { timeout: 10_000 }).toBeGreaterThan(0);
+    await composer.getByTestId("voice-send").click();
+    await expect.poll(async () => Boolean(await sentOfKind("audio")), { timeout: 20_000 }).toBe(true);
+    const audio = JSON.parse((await sentOfKind("audio"))!.payload!) as { id: string; voice?: boolean };
+    expect(audio.voice).toBe(true);
+    const uploaded = await context.request.get(`${baseUrl}/simulator/graph/media-download/${audio.id}`, { headers: { Authorization: `Bearer ${GRAPH_TOKEN}` } });
+    expect(uploaded.status()).toBe(200);
+    expect(uploaded.headers()["content-type"]).toMatch(/^audio\/ogg/);
+    const bytes = await uploaded.body();
+    expect(bytes.subarray(0, 4).toString("latin1")).toBe("OggS");
+    expect(bytes.includes(Buffer.from("OpusHead"))).toBe(true);
+    await thread.locator('[data-testid="message-kind"][data-content-kind="audio"]').getByText("Voice message").waitFor({ timeout: 15_000 });
+
+    // 4. A reply to the customer's question: the composer shows the quote, the send carries it.
+    const bubble = thread.getByTestId("message").filter({ hasText: "Do you have the blue mug?" }).first();
+    await bubble.hover();
+    await bubble.getByTestId("message-reply").click();
+    expect(await composer.getByTestId("composer-reply-text").textContent()).toBe("Do you have the blue mug?");
+    await composer.getByTestId("composer-input").fill("Yes — shall I reserve one?");
+    await composer.getByTestId("composer-input").press("Enter");
+    await composer.getByTestId("composer-reply").waitFor({ state: "detached" });
+    await expect.poll(async () => (await simMessages()).find((m) => m.text === "Yes — shall I reserve one?")?.payload ?? "", { timeout: 15_000 }).toContain(question.id);
+    const replied = thread.getByTestId("message").filter({ hasText: "Yes — shall I reserve one?" });
+    await expect.poll(() => replied.getByTestId("kind-quote").textContent(), { timeout: 10_000 }).toContain("Do you have the blue mug?");
+
+    // 5. Reply buttons: counted as typed, previewed, sent.
+    await composer.getByTestId("composer-more").click();
+    await composer.getByTestId("composer-more-button").click();
+    const form = composer.getByTestId("interactive-form");
+    await form.getByTestId("ix-body").fill("When should we deliver?");
+    await form.getByTestId("ix-button-0").fill("Today");
+    await form.getByTestId("ix-button-1").fill("A day much later than that");
+    await form.getByTestId("ix-send").click();
+    await form.getByText("At most 20 characters.").waitFor();
+    await form.getByTestId("ix-button-1").fill("Tomorrow");
+    expect(await form.getByTestId("ix-preview").textContent()).toContain("Tomorrow");
+    await form.getByTestId("ix-send").click();
+    await form.waitFor({ state: "detached" });
+    await expect.poll(async () => (await sentOfKind("interactive"))?.payload ?? "", { timeout: 15_000 }).toContain("Tomorrow");
+
+    // 6. A location (a pair pasted from a map fills both fields).
+    await composer.getByTestId("composer-more").click();
+    await composer.getByTestId("composer-more-location").click();
+    await composer.getByTestId("loc-latitude").fill("35.6812, 139.7671");
+    expect(await composer.getByTestId("loc-longitude").inputValue()).toBe("139.7671");
+    await composer.getByTestId("loc-name").fill("Tokyo Station");
+    await composer.getByTestId("loc-send").click();
+    await expect.poll(async () => (await sentOfKind("location"))?.payload ?? "", { timeout: 15_000 }).toContain("Tokyo Station");
+    const location = JSON.parse((await sentOfKind("location"))!.payload!) as { latitude: number; longitude: number };
+    expect([location.latitude, location.longitude]).toEqual([35.6812, 139.7671]);
+
+    // The customer's phone (the simulator page) shows what the business sent.
+    const sim = await context.newPage();
+    const simErrors = collectErrors(sim);
+    await sim.goto(`${baseUrl}/simulator#customer=${customer.id}`);
+    const fromBusiness = sim.locator('[data-testid="sim-message"][data-direction="out"]');
+    await fromBusiness.filter({ hasText: "The blue mug, in stock" }).waitFor({ timeout: 15_000 });
+    await fromBusiness.filter({ hasText: "When should we deliver?" }).getByRole("button", { name: "Tomorrow" }).waitFor();
+    await fromBusiness.filter({ hasText: "Tokyo Station" }).waitFor();
+    expect(await fromBusiness.filter({ hasText: "Yes — shall I reserve one?" }).getByTestId("sim-quote").textContent()).toContain("Do you have the blue mug?");
+    expect(await fromBusiness.count()).toBe(5);
+
+    expect(errors.filter((e) => !/status of 40[19]/.test(e))).toEqual([]);
+    expect(simErrors).toEqual([]);
+    await context.close();
+  });
+});
