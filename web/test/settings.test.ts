@@ -36,11 +36,11 @@ describe("sections by role", () => {
   });
 
   it("shows a Manager users, invitations and teams but not tokens, audit or workspace", () => {
-    expect(sectionsFor("manager")).toEqual(["profile", "users", "invitations", "teams"]);
+    expect(sectionsFor("manager")).toEqual(["profile", "users", "invitations", "teams", "templates"]);
   });
 
   it("shows an Owner everything", () => {
-    expect(sectionsFor("owner")).toEqual(["profile", "users", "invitations", "teams", "tokens", "channels", "audit", "workspace"]);
+    expect(sectionsFor("owner")).toEqual(["profile", "users", "invitations", "teams", "tokens", "channels", "templates", "audit", "workspace"]);
   });
 
   it("reads the section from the path", () => {

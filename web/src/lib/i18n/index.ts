@@ -17,6 +17,8 @@ import reportsEn from "./reports.en";
 import reportsJa from "./reports.ja";
 import whatsappEn from "./whatsapp.en";
 import whatsappJa from "./whatsapp.ja";
+import templatesEn from "./templates.en";
+import templatesJa from "./templates.ja";
 
 export { _, locale } from "svelte-i18n";
 
@@ -39,6 +41,8 @@ addMessages("ja", whatsappJa);
 // The composer's dictionary (composer.en/ja.ts) is added by ./composer.ts, which the thread page
 // imports: it stays out of the inbox's first load (its 120 KB budget), yet is there before the
 // composer renders.
+addMessages("en", templatesEn);
+addMessages("ja", templatesJa);
 
 /** Anything `$_` accepts as a value. */
 export type MessageValues = Record<string, string | number | Date | null | undefined>;

@@ -7,7 +7,7 @@ import type { User } from "$lib/api";
 
 export type Role = User["role"];
 
-export const SECTIONS = ["profile", "users", "invitations", "teams", "tokens", "channels", "audit", "workspace"] as const;
+export const SECTIONS = ["profile", "users", "invitations", "teams", "tokens", "channels", "templates", "audit", "workspace"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const MANAGERS: readonly Role[] = ["owner", "manager"];
@@ -22,6 +22,8 @@ const SECTION_ROLES: Record<Section, readonly Role[]> = {
   channels: OWNER,
   audit: OWNER,
   workspace: OWNER,
+  // Issue 5: creating and submitting WhatsApp templates (worker/routes/templates.ts).
+  templates: MANAGERS,
 };
 
 export function canUseSection(role: Role, section: Section): boolean {
