@@ -318,6 +318,14 @@ const matrix: Record<string, Row> = {
   },
   // This file's fake Graph API lists no templates: a permitted caller gets Meta's failure (502).
   "POST /api/templates/sync": { req: () => ({ path: "/api/templates/sync" }), expect: managers(502) },
+  "GET /api/templates/all": { req: () => ({ path: "/api/templates/all" }), expect: managers(200) },
+  // A name Meta refuses: a permitted caller gets the rule's 422 before anything reaches Meta.
+  "POST /api/templates": {
+    req: () => ({ path: "/api/templates", body: { name: "Not Allowed", language: "en", category: "UTILITY", body: { text: "Hello there." } } }),
+    expect: managers(422),
+  },
+  // A JSON body where a file is expected: a permitted caller gets 400.
+  "POST /api/templates/media": { req: () => ({ path: "/api/templates/media", body: {} }), expect: managers(400) },
 
   // Documentation
   "GET /api/openapi.json": { req: () => ({ path: "/api/openapi.json" }), expect: all(200) },

@@ -9,6 +9,7 @@ import * as contracts from "../contracts/api";
 import * as collaborationContracts from "../contracts/collaboration";
 import * as reportContracts from "../contracts/reports";
 import * as whatsappContracts from "../contracts/whatsapp";
+import * as templateContracts from "../contracts/templates";
 import { SESSION_COOKIE } from "../auth/sessions";
 import { WebhookEnvelope } from "../whatsapp/webhook-schema";
 import { routes as registeredRoutes, tagDescriptions, type AuthKind, type ObjectSchema, type RouteDoc, type Schema } from "./registry";
@@ -45,6 +46,7 @@ export function namedSchemas(): Record<string, Schema> {
   for (const [name, value] of Object.entries(collaborationContracts)) add(name, value);
   for (const [name, value] of Object.entries(reportContracts)) add(name, value);
   for (const [name, value] of Object.entries(whatsappContracts)) add(name, value);
+  for (const [name, value] of Object.entries(templateContracts)) add(name, value);
   add("WebhookEnvelope", WebhookEnvelope);
   return named;
 }

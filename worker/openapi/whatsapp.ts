@@ -13,6 +13,7 @@ import {
   TemplateSyncResponse,
   UpdateChannelBody,
 } from "../contracts/whatsapp";
+import { CreatedTemplate, CreateTemplateBody, TemplateMediaResponse, TemplateViewList } from "../contracts/templates";
 import type { Role } from "../env";
 import { ChannelErrorsQuery } from "../routes/channels";
 import { MediaParams } from "../routes/media";
@@ -156,6 +157,58 @@ export const whatsappRoutes: readonly RouteDoc[] = [
     errors: {
       422: "no_business_account: no WhatsApp Business Account id is known yet.",
       502: "template_sync_failed: Meta did not answer for any account.",
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/templates/all",
+    operationId: "listAllTemplates",
+    summary: "Every template whatever its status, with Meta's reason (Settings → Templates)",
+    tag: "Templates",
+    auth: "user",
+    roles: MANAGERS,
+    responses: { 200: { description: "Approved, pending, rejected, paused and disabled templates, with their components.", schema: TemplateViewList } },
+  },
+  {
+    method: "POST",
+    path: "/api/templates",
+    operationId: "createTemplate",
+    summary: "Create a template and submit it to Meta for review",
+    description: [
+      "Meta's rules are checked first (name lowercase a–z, 0–9 and _ up to 512; body up to 1024 with {{1}}, {{2}}… in order,",
+      "not at its start or end, never adjacent, one example each; header text up to 60 with at most {{1}} and its example, or",
+      "an IMAGE / VIDEO / DOCUMENT header with the handle from POST /api/templates/media; footer up to 60 without variables;",
+      "up to 10 buttons: quick replies (10), URL (2, {{1}} only at the end, with its example), phone (1); labels up to 25,",
+      "quick replies kept together). A broken rule answers 422 `template_<rule>` with `field` naming the field. AUTHENTICATION",
+      "templates take `authentication` (Meta writes their body and copy-code button). The template goes to",
+      "POST /{waba-id}/message_templates with that account's token and is stored with Meta's id and status (PENDING); Meta's",
+      "verdict arrives by webhook.",
+    ].join(" "),
+    tag: "Templates",
+    auth: "user",
+    roles: MANAGERS,
+    request: { body: CreateTemplateBody },
+    responses: { 201: { description: "The template as stored, usually PENDING.", schema: CreatedTemplate } },
+    errors: {
+      409: "template_exists: the account already has a template with this name and language.",
+      422: "template_<rule>: a Meta rule is broken (`field` names it). Or no_business_account, business_account_required (several accounts: give wabaId), unknown_business_account. Or meta_rejected: Meta refused the content (its words are given).",
+      502: "meta_error / meta_unreachable: Meta failed or could not be reached.",
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/templates/media",
+    operationId: "uploadTemplateHeaderMedia",
+    summary: "Upload a media header's example to Meta (Resumable Upload API) and get its handle",
+    description:
+      "multipart/form-data: `file` (JPEG or PNG image up to 5 MB, MP4 video or PDF document up to 16 MB) and optional `wabaId`. Chorus opens an upload session (POST /{app-id}/uploads; the app is WHATSAPP_APP_ID, else the token's own app) and sends the bytes (POST /upload:{session}); Meta's `h` handle goes into the template's header as `handle`.",
+    tag: "Templates",
+    auth: "user",
+    roles: MANAGERS,
+    responses: { 200: { description: "Meta's handle and the header format it suits.", schema: TemplateMediaResponse } },
+    errors: {
+      422: "unsupported_media, empty_file, media_too_large (`field`: file). Or meta_upload_failed. Or an account error as for POST /api/templates.",
+      502: "meta_upload_failed / meta_unreachable: Meta failed or could not be reached.",
     },
   },
 ];
