@@ -3,7 +3,8 @@
  * owner creates a template in Settings → Templates, sees it pending, sees the simulator's review
  * approve it (a signed status webhook; the list refreshes by itself), then in a thread whose
  * 24-hour window has closed picks it in the composer, fills its variable from the contact's name,
- * checks the preview and sends it — and the simulated customer receives it.
+ * checks the preview and sends it — and the simulated customer receives it, header, footer and
+ * quick reply included.
  */
 import { createHmac } from "node:crypto";
 import type { Browser, BrowserContext } from "playwright-core";
@@ -167,7 +168,19 @@ describe("templates: created in Settings, approved by the simulator, sent from t
     }
     expect(outbound).toMatchObject({ kind: "template", templateName, text: `Hello ${name}, your order is ready for pickup.` });
     expect(JSON.parse(outbound!.payload!)).toMatchObject({ template: { header: { text: "Pickup" }, footer: "Chorus Store" } });
+
+    // The customer's phone (the simulator page): header, body, footer and the quick reply to tap.
+    const sim = await context.newPage();
+    const simErrors = collectErrors(sim);
+    await sim.goto(`${baseUrl}/simulator#customer=${customer.id}`);
+    const received = sim.locator('[data-testid="sim-message"][data-direction="out"]').filter({ hasText: `Hello ${name}, your order is ready for pickup.` });
+    await received.waitFor({ timeout: 15_000 });
+    expect(await received.getByTestId("sim-template-header").textContent()).toBe("Pickup");
+    expect(await received.textContent()).toContain("Chorus Store");
+    await received.getByRole("button", { name: "On my way" }).waitFor();
+
     expect(errors).toEqual([]);
+    expect(simErrors).toEqual([]);
     await context.close();
   });
 });

@@ -147,6 +147,7 @@ h2 { font-size: 1rem; }
 .msg-in .bubble { background: #d9fdd3; }
 .text { white-space: pre-wrap; }
 .tpl { font-size: .75rem; color: #008069; font-weight: 600; margin-bottom: .15rem; }
+.tpl-header { font-weight: 700; margin-bottom: .15rem; }
 .meta { display: flex; justify-content: flex-end; gap: .25rem; font-size: .7rem; color: #667781; margin-top: .1rem; }
 .ticks { letter-spacing: -.2em; padding-right: .2em; }
 .ticks-read { color: #53bdeb; }

@@ -248,6 +248,46 @@ function kindParts(m) {
     }
     if (choices.childElementCount) parts.push(choices);
   }
+  // A template's header above its text (issue 5); its footer and buttons go below (templateAfter).
+  const header = m.direction === "out" && m.kind === "template" ? payload?.template?.header : null;
+  if (header) {
+    const line = el("div", "tpl-header", header.format === "TEXT" ? String(header.text ?? "") : `[${String(header.format).toLowerCase()}]`);
+    line.dataset.testid = "sim-template-header";
+    parts.push(line);
+  }
+  return parts;
+}
+
+/** A template's footer and buttons, under its text; a quick reply sends the customer's tap. */
+function templateAfter(m) {
+  if (m.direction !== "out" || m.kind !== "template" || !m.payload) return [];
+  let template = null;
+  try {
+    template = JSON.parse(m.payload).template ?? null;
+  } catch {
+    template = null;
+  }
+  if (!template) return [];
+  const parts = [];
+  if (template.footer) parts.push(el("div", "kind-line", String(template.footer)));
+  const choices = el("div", "choices");
+  for (const b of template.buttons ?? []) {
+    if (b.type === "QUICK_REPLY") {
+      const button = el("button", "choice", String(b.text ?? ""));
+      button.type = "button";
+      button.addEventListener("click", () => sendKind({ kind: "template_button", text: String(b.text ?? "").slice(0, 25), replyTo: m.id }));
+      choices.append(button);
+    } else if (b.type === "URL" && typeof b.url === "string" && /^https?:\/\//i.test(b.url)) {
+      const link = el("a", "choice", String(b.text ?? b.url));
+      link.href = b.url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      choices.append(link);
+    } else {
+      choices.append(el("span", "choice", `${String(b.text ?? "")}${b.phone ? ` · ${String(b.phone)}` : ""}`));
+    }
+  }
+  if (choices.childElementCount) parts.push(choices);
   return parts;
 }
 
@@ -505,6 +545,7 @@ function messageNode(m) {
   if (m.kind === "template") bubble.append(el("div", "tpl", t("template", { name: m.templateName ?? "" })));
   bubble.append(...kindParts(m));
   bubble.append(el("div", "text", m.text));
+  bubble.append(...templateAfter(m));
   const meta = el("div", "meta");
   const react = el("button", "react", "👍");
   react.type = "button";
