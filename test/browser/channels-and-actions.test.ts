@@ -13,6 +13,7 @@
 import { createHmac } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
+import { SIM_WABA_ID } from "../../worker/simulator/constants";
 import { collectErrors, launchChromium } from "./browser";
 
 const baseUrl = inject("baseUrl");
@@ -67,7 +68,9 @@ async function messageToAnotherNumber(phoneNumberId: string, name: string) {
     object: "whatsapp_business_account",
     entry: [
       {
-        id: "102290129340398",
+        // The simulator's business account: one business with two numbers (a second account would
+        // make template creation ask which one, as it should).
+        id: SIM_WABA_ID,
         changes: [
           {
             field: "messages",
