@@ -2,7 +2,7 @@
 // picker's slots, values from contact fields, what is sent, and the templates dictionaries.
 import { IntlMessageFormat } from "intl-messageformat";
 import { describe, expect, it } from "vitest";
-import { draftShape, templateShape } from "$contracts/templates";
+import { draftShape, templateProblems, templateShape } from "$contracts/templates";
 import templatesEn from "$lib/i18n/templates.en";
 import templatesJa from "$lib/i18n/templates.ja";
 import { bodyVariables, draftBody, draftProblems, emptyDraft, newButton, problemMessage } from "$lib/settings/templates/draft";
@@ -53,6 +53,18 @@ describe("the create form", () => {
       "buttons.0.text:button_text_required",
     ]);
     expect(problemMessage(problems.get("body.examples.0")!)).toEqual({ key: "templateRules.example_missing", values: { n: 1 } });
+  });
+
+  it("accepts what Meta accepts: grouped buttons either way round, a lone header variable, a link variable at the end", () => {
+    const base = { name: "ok_one", language: "pt_BR", category: "MARKETING" as const, body: { text: "Hi {{1}}, see {{2}} now.", examples: ["A", "B"] } };
+    const qr = (text: string) => ({ type: "QUICK_REPLY" as const, text });
+    const link = { type: "URL" as const, text: "Open", url: "https://x.example/p/{{1}}", example: "9" };
+    const phone = { type: "PHONE_NUMBER" as const, text: "Call", phoneNumber: "+44 20 7946 0000" };
+    expect(templateProblems({ ...base, buttons: [link, qr("Yes"), qr("No")] })).toEqual([]);
+    expect(templateProblems({ ...base, buttons: [qr("Yes"), qr("No"), link, phone] })).toEqual([]);
+    expect(templateProblems({ ...base, header: { format: "TEXT", text: "{{1}}", example: "Sale" } })).toEqual([]);
+    expect(templateProblems({ name: "otp", language: "en", category: "AUTHENTICATION", authentication: { codeExpirationMinutes: 90 } })).toEqual([]);
+    expect(templateProblems({ ...base, buttons: [{ ...link, url: "https://x.example/{{1}}?a=b" }] }).map((p) => p.code)).toEqual(["url_variable"]);
   });
 
   it("previews the draft as the customer will see it: header, body, footer, buttons", () => {
