@@ -64,27 +64,29 @@ interface SimMessage {
   payload: string | null;
 }
 
+/** A simulator customer who wrote `text`, and the inbox thread it opened. */
+async function customerThread(context: BrowserContext, name: string, text: string) {
+  const created = await post(context, "/simulator/api/customers", { phone: `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`, name });
+  if (created.status !== 201) throw new Error(`simulator customer: ${created.status}`);
+  const customer = created.body!.customer as { id: string };
+  const asked = await post(context, `/simulator/api/customers/${customer.id}/send`, { kind: "text", text });
+  if (asked.status !== 201) throw new Error(`simulator send: ${asked.status}`);
+  for (let i = 0; i < 50; i++) {
+    const list = (await (await context.request.get(`${baseUrl}/api/conversations?view=all&q=${encodeURIComponent(name)}`)).json()) as {
+      conversations: Array<{ id: string; contact: { name: string | null } }>;
+    };
+    const conversationId = list.conversations.find((c) => c.contact.name === name)?.id;
+    if (conversationId) return { customer, question: asked.body!.message as SimMessage, conversationId };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no thread for ${name}`);
+}
+
 describe("the composer sends every outbound kind", () => {
   it("a picture with a caption, a recorded voice note, a reply to a message, reply buttons and a location", async ({ expect }) => {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 2400 } });
     await signedInOwner(context);
-    const name = `Outbound ${run}`;
-    const created = await post(context, "/simulator/api/customers", { phone: `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`, name });
-    expect(created.status).toBe(201);
-    const customer = created.body!.customer as { id: string };
-    const asked = await post(context, `/simulator/api/customers/${customer.id}/send`, { kind: "text", text: "Do you have the blue mug?" });
-    expect(asked.status).toBe(201);
-    const question = asked.body!.message as SimMessage;
-
-    let conversationId: string | undefined;
-    for (let i = 0; i < 50 && !conversationId; i++) {
-      const list = (await (await context.request.get(`${baseUrl}/api/conversations?view=all&q=${encodeURIComponent(name)}`)).json()) as {
-        conversations: Array<{ id: string; contact: { name: string | null } }>;
-      };
-      conversationId = list.conversations.find((c) => c.contact.name === name)?.id;
-      if (!conversationId) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(conversationId).toBeTruthy();
+    const { customer, question, conversationId } = await customerThread(context, `Outbound ${run}`, "Do you have the blue mug?");
     const simMessages = async () =>
       ((await (await context.request.get(`${baseUrl}/simulator/api/customers/${customer.id}/messages`)).json()) as { messages: SimMessage[] }).messages.filter(
         (m) => m.direction === "out",
@@ -211,6 +213,27 @@ describe("the composer sends every outbound kind", () => {
 
     expect(errors.filter((e) => !/status of 40[19]/.test(e))).toEqual([]);
     expect(simErrors).toEqual([]);
+    await context.close();
+  });
+
+  it("says in words (here in Japanese) that the browser refused the microphone", async ({ expect }) => {
+    const context = await browser.newContext({ locale: "ja-JP" });
+    await signedInOwner(context);
+    const { conversationId } = await customerThread(context, `Microphone ${run}`, "声で教えてください");
+    // The browser's "Block" answer to the microphone prompt.
+    await context.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+    });
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${baseUrl}/inbox/${conversationId}`);
+    await page.getByTestId("thread").getByText("声で教えてください").waitFor();
+    await page.getByTestId("composer-record").click();
+    const problem = page.getByTestId("voice-problem");
+    await problem.waitFor();
+    expect(await problem.textContent()).toContain("ブラウザがマイクの使用を拒否しました");
+    expect(await page.getByTestId("voice-recorder").getAttribute("data-phase")).toBe("error");
+    expect(errors.filter((e) => !/status of 40[19]/.test(e))).toEqual([]);
     await context.close();
   });
 });
