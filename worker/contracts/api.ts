@@ -271,6 +271,10 @@ export const Template = v.object({
   /** Body with {{1}}-style placeholders. */
   body: v.string(),
   status: v.string(),
+  /** Issue 5: Meta's components (HEADER, BODY, FOOTER, BUTTONS) when known, for the picker's values and preview. */
+  components: v.optional(v.nullable(v.array(v.looseObject({ type: v.string() })))),
+  /** Issue 5: the WhatsApp Business Account the template belongs to (null: seeded, no account yet). */
+  wabaId: v.optional(v.nullable(v.string())),
 });
 export type Template = v.InferOutput<typeof Template>;
 export const TemplateList = v.object({ templates: v.array(Template) });
