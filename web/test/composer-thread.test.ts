@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Message } from "$lib/api";
 import { ThreadStore } from "$lib/thread.svelte";
+import { sendFile, sendInteractive, sendLocation, sendText, sendVoice, type Sender } from "$lib/components/composer/send";
 
 class FakeXhr {
   static sent: FakeXhr[] = [];
@@ -135,5 +136,46 @@ describe("replying to a message", () => {
     expect(store.takeReplyTo()).toBe("wamid.customer");
     expect(store.replyTo).toBeNull();
     expect(store.takeReplyTo()).toBeUndefined();
+  });
+});
+
+describe("what each composer piece sends", () => {
+  function recorder(replyTo?: string) {
+    const calls: Array<{ body?: unknown; upload?: { filename: string; fields: unknown }; preview: string }> = [];
+    let quoted = replyTo;
+    const sender: Sender = {
+      send: async (body, preview) => void calls.push({ body, preview }),
+      sendMedia: async (upload, preview) => void calls.push({ upload: { filename: upload.filename, fields: upload.fields }, preview }),
+      takeReplyTo: () => {
+        const wamid = quoted;
+        quoted = undefined;
+        return wamid;
+      },
+    };
+    return { sender, calls };
+  }
+
+  it("text asks for a link preview only when it holds a link and the agent left it on", async () => {
+    const { sender, calls } = recorder();
+    await sendText(sender, "See https://example.com/x", true);
+    await sendText(sender, "See https://example.com/x", false);
+    await sendText(sender, "No link", true);
+    expect(calls.map((c) => c.body)).toEqual([{ text: "See https://example.com/x", previewUrl: true }, { text: "See https://example.com/x" }, { text: "No link" }]);
+  });
+
+  it("the quoted message goes with the next send of any kind, once", async () => {
+    const { sender, calls } = recorder("wamid.customer");
+    await sendLocation(sender, { latitude: 35.6812, longitude: 139.7671, name: "Tokyo Station" });
+    await sendInteractive(sender, { type: "button", body: "Pick", buttons: [{ id: "btn_1", title: "Today" }] });
+    expect(calls[0]).toEqual({ body: { location: { latitude: 35.6812, longitude: 139.7671, name: "Tokyo Station" }, replyTo: "wamid.customer" }, preview: "📍 Tokyo Station" });
+    expect(calls[1]!.body).toEqual({ interactive: { type: "button", body: "Pick", buttons: [{ id: "btn_1", title: "Today" }] } });
+  });
+
+  it("a file goes with its kind and caption; a voice note as Ogg audio with voice", async () => {
+    const { sender, calls } = recorder("wamid.q");
+    await sendFile(sender, new File([new Uint8Array(3)], "mug.png", { type: "image/png" }), "image", "In stock");
+    await sendVoice(sender, new Blob([new Uint8Array(3)], { type: "audio/ogg; codecs=opus" }), "Voice note", new Date("2026-11-25T10:00:00Z"));
+    expect(calls[0]).toEqual({ upload: { filename: "mug.png", fields: { kind: "image", caption: "In stock", replyTo: "wamid.q" } }, preview: "📷 mug.png — In stock" });
+    expect(calls[1]).toEqual({ upload: { filename: "voice-note-2026-11-25T10-00-00-000Z.ogg", fields: { kind: "audio", voice: true } }, preview: "🎤 Voice note" });
   });
 });
