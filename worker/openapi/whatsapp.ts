@@ -91,7 +91,7 @@ export const whatsappRoutes: readonly RouteDoc[] = [
       404: `${HIDDEN_CONVERSATION} Or message_not_found: no such message with a WhatsApp id in this conversation.`,
       409: "locked: someone else is replying.",
       422: "window_closed.",
-      502: "whatsapp_error: WhatsApp refused the reaction (its reason is given).",
+      502: "whatsapp_error: WhatsApp refused the reaction and it was taken back; `message` is Meta's reason as a sentence, `metaCode` Meta's code and `reason` its stable name.",
     },
   },
   {
