@@ -111,7 +111,7 @@ describe("templates: created in Settings, approved by the simulator, sent from t
     // With several business accounts known, Chorus asks which one gets it: the simulator's.
     const account = page.getByTestId("tpl-account");
     const success = page.getByTestId("tpl-success");
-    await Promise.race([account.waitFor(), success.waitFor()]);
+    await account.or(success).waitFor();
     if (await account.isVisible()) {
       await account.selectOption(SIM_WABA_ID);
       await page.getByTestId("tpl-submit").click();

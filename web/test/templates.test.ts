@@ -1,6 +1,9 @@
 // Templates (issue 5): the create form's rules (the server's, shared), the draft → API body, the
 // picker's slots, values from contact fields, what is sent, and the templates dictionaries.
 import { IntlMessageFormat } from "intl-messageformat";
+import { init, locale } from "svelte-i18n";
+import { get } from "svelte/store";
+import { _, type Translate } from "$lib/i18n";
 import { describe, expect, it } from "vitest";
 import { draftShape, templateProblems, templateShape } from "$contracts/templates";
 import templatesEn from "$lib/i18n/templates.en";
@@ -132,6 +135,15 @@ describe("the composer picker", () => {
 });
 
 describe("templates dictionaries", () => {
+  it("render their quoted braces through svelte-i18n (which formats only when given values)", () => {
+    init({ fallbackLocale: "en", initialLocale: "en", ignoreTag: true });
+    void locale.set("en");
+    const t = get(_) as Translate;
+    expect(t("templateSettings.bodyHint", { values: {} })).toBe("Variables are {{1}}, {{2}}… in order; each needs an example");
+    expect(t("templates.headerValue", { values: {} })).toBe("Value for the header's {{1}}");
+    expect(t("templateRules.example_missing", { values: { n: 2 } })).toBe("Give an example for {{2}}.");
+  });
+
   it("have the same keys in English and Japanese, all valid ICU messages", () => {
     expect(leaves(templatesJa).map(([k]) => k).sort()).toEqual(leaves(templatesEn).map(([k]) => k).sort());
     const values = { count: 2, n: 3, max: 60, name: "x", label: "y", reason: "INVALID_FORMAT", id: "1" };

@@ -48,6 +48,7 @@ export default {
       DISABLED: "Disabled",
     },
     category: { MARKETING: "Marketing", UTILITY: "Utility", AUTHENTICATION: "Authentication" },
+    previewEmpty: "The message appears here, as the customer will see it, as you write the body.",
     formTitle: "New template",
     name: "Name",
     nameHint: "Lowercase letters, digits and underscores.",

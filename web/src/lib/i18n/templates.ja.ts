@@ -44,6 +44,7 @@ export default {
       DISABLED: "無効",
     },
     category: { MARKETING: "マーケティング", UTILITY: "ユーティリティ", AUTHENTICATION: "認証" },
+    previewEmpty: "本文を書くと、お客様に表示されるメッセージがここに表示されます。",
     formTitle: "新しいテンプレート",
     name: "名前",
     nameHint: "英小文字・数字・アンダースコアのみ。",
