@@ -43,6 +43,9 @@ describe("voice notes: WebM → Ogg without re-encoding", () => {
     expect(remuxed.config.sampleRate).toBe(48000);
     expect(remuxed.packets.length).toBe(original.packets.length);
     expect(remuxed.packets.map((p) => [...p.data])).toEqual(original.packets.map((p) => [...p.data]));
+    // The granule positions carry the timing: a player knows it lasts two seconds.
+    const input = new Input({ source: new BufferSource(new Uint8Array(await ogg.arrayBuffer())), formats: [OGG] });
+    expect(await input.computeDuration()).toBeCloseTo(2, 1);
   });
 
   it("refuses something that is not a WebM recording", async () => {
