@@ -10,6 +10,7 @@ import { createHmac } from "node:crypto";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
 import { SIM_DISPLAY_PHONE_NUMBER, SIM_PHONE_NUMBER_ID, SIM_WABA_ID } from "../../worker/simulator/constants";
+import { samplePng } from "../../worker/simulator/sample-media";
 import { collectErrors, launchChromium } from "./browser";
 
 const baseUrl = inject("baseUrl");
@@ -181,6 +182,42 @@ describe("templates: created in Settings, approved by the simulator, sent from t
 
     expect(errors).toEqual([]);
     expect(simErrors).toEqual([]);
+    await context.close();
+  });
+
+  it("uploads an image header's example through Meta's Resumable Upload API and submits it", async ({ expect }) => {
+    const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 1400 } });
+    await signedInOwner(context);
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    const templateName = `photo_ready_${run}`;
+    await page.goto(`${baseUrl}/settings/templates`);
+    await page.getByTestId("settings-templates").waitFor();
+    await page.getByTestId("tpl-name").fill(templateName);
+    await page.getByTestId("tpl-category").selectOption("MARKETING");
+    const account = page.getByTestId("tpl-account");
+    if (await account.isVisible()) await account.selectOption(SIM_WABA_ID);
+    await page.getByTestId("tpl-header-kind").selectOption("IMAGE");
+    await page.getByTestId("tpl-body").fill("Your photos are ready to collect.");
+    // Without the file, the form says so and submits nothing.
+    await page.getByTestId("tpl-submit").click();
+    expect(await page.getByTestId("settings-templates").textContent()).toContain("Upload the header's file first.");
+    await page.getByTestId("tpl-header-file").setInputFiles({ name: "banner.png", mimeType: "image/png", buffer: Buffer.from(samplePng(24)) });
+    await expect.poll(() => page.getByTestId("template-form").textContent()).toContain("Uploaded: banner.png");
+    expect(await page.getByTestId("tpl-preview-media").textContent()).toContain("banner.png");
+    await page.getByTestId("tpl-submit").click();
+    const success = page.getByTestId("tpl-success");
+    await account.or(success).waitFor();
+    if (!(await success.isVisible())) {
+      await account.selectOption(SIM_WABA_ID);
+      await page.getByTestId("tpl-submit").click();
+    }
+    await success.waitFor();
+    const row = page.locator(`[data-testid="template-row"][data-name="${templateName}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute("data-status")).toBe("PENDING");
+    expect(await row.textContent()).toContain("Marketing");
+    expect(errors).toEqual([]);
     await context.close();
   });
 });
