@@ -20,6 +20,9 @@ const baseUrl = inject("baseUrl");
 const appSecret = inject("appSecret");
 const OWNER = { name: "Olivia Owner", email: "olivia@example.com", password: "a long owner password" };
 const run = Date.now().toString(36);
+// Each story drives two or three pages through the simulator's status timers: on a loaded
+// machine that can pass the suite's 60 s default.
+const STORY = { timeout: 120_000 };
 
 let browser: Browser;
 
@@ -96,7 +99,7 @@ function bubble(page: Page, text: string) {
 }
 
 describe("Settings → Channels and message actions", () => {
-  it("the owner renames a number, sets its default team, rate and an own token (never shown back), and sees its health; the inbox names it", async ({ expect }) => {
+  it("the owner renames a number, sets its default team, rate and an own token (never shown back), and sees its health; the inbox names it", STORY, async ({ expect }) => {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 1000 } });
     await signedInOwner(context);
     const name = `Chan ${run}`;
@@ -108,7 +111,8 @@ describe("Settings → Channels and message actions", () => {
     const page = await context.newPage();
     const errors = collectErrors(page);
     await page.goto(`${baseUrl}/settings/channels`);
-    await page.getByTestId("settings-nav-channels").waitFor();
+    // The first page of a fresh server on a busy machine may take a while.
+    await page.getByTestId("settings-nav-channels").waitFor({ timeout: 60_000 });
     const row = page.locator(`[data-testid="channel-row"][data-channel-id="${channelId}"]`);
     await row.waitFor();
 
@@ -167,7 +171,7 @@ describe("Settings → Channels and message actions", () => {
     await context.close();
   });
 
-  it("marks the customer's messages read on WhatsApp when the setting is on; reacts and replies from the bubble, as the phone shows", async ({ expect }) => {
+  it("marks the customer's messages read on WhatsApp when the setting is on; reacts and replies from the bubble, as the phone shows", STORY, async ({ expect }) => {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 1000 } });
     await signedInOwner(context);
 
@@ -237,7 +241,7 @@ describe("Settings → Channels and message actions", () => {
     await context.close();
   });
 
-  it("says why the actions can't be used while a colleague holds the conversation", async ({ expect }) => {
+  it("says why the actions can't be used while a colleague holds the conversation", STORY, async ({ expect }) => {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 1000 } });
     await signedInOwner(context);
     const name = `Held ${run}`;

@@ -17,9 +17,12 @@ export function channelLabel(channel: Pick<ChannelRef, "name" | "displayPhoneNum
   return channel.phoneNumberId;
 }
 
+const RELOAD_MS = 10_000;
+
 class ChannelDirectory {
   #items = $state<ChannelRef[]>([]);
   #loading: Promise<void> | null = null;
+  #loadedAt: number | null = null;
 
   get items(): ChannelRef[] {
     void this.load();
@@ -31,16 +34,32 @@ class ChannelDirectory {
     return this.items.length > 1;
   }
 
-  /** The label of a channel id; the id itself while the directory is loading or when unknown. */
+  /**
+   * The label of a channel id; the id itself while the directory is loading or when unknown. A
+   * number Chorus learnt after the directory loaded (its first webhook) makes it load again, at
+   * most every RELOAD_MS.
+   */
   label(id: string): string {
     const channel = this.items.find((c) => c.id === id);
+    if (!channel && this.#loadedAt !== null && Date.now() - this.#loadedAt > RELOAD_MS) {
+      this.#loading = null;
+      this.#loadedAt = null;
+      void this.load();
+    }
     return channel ? channelLabel(channel) : id;
+  }
+
+  /** What a list row or thread header shows for its number: null while the workspace has only one. */
+  nameFor(id: string): string | null {
+    const label = this.label(id);
+    return this.several ? label : null;
   }
 
   load(): Promise<void> {
     this.#loading ??= request<{ channels: ChannelRef[] }>("GET", "/api/channels/directory")
       .then(({ channels }) => {
         this.#items = channels;
+        this.#loadedAt = Date.now();
       })
       .catch(() => {
         // Cosmetic: without it the inbox shows ids. Try again on the next read.
