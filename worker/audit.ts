@@ -34,7 +34,9 @@ export type AuditAction =
   | "label.deleted"
   | "quick_reply.created"
   | "quick_reply.updated"
-  | "quick_reply.deleted";
+  | "quick_reply.deleted"
+  | "template.created"
+  | "template.synced";
 
 export interface AuditEntry {
   action: AuditAction;

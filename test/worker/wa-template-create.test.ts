@@ -167,6 +167,13 @@ describe("POST /api/templates — submitting to Meta", () => {
     expect(approved.templates.map((t) => t.name)).not.toContain(input.name);
     const agent = await signedIn("agent");
     expect((await exports.default.fetch(`${TEST_ORIGIN}/api/templates/all`, { headers: agent.headers })).status).toBe(403);
+
+    // Who submitted what is in the audit log.
+    const entry = await env.DB.prepare("SELECT actor_id, target_type, target_id, details FROM audit_log WHERE action = 'template.created' AND target_id = ?")
+      .bind(template.id)
+      .first<{ actor_id: string; target_type: string; details: string }>();
+    expect(entry).toMatchObject({ actor_id: owner.user.id, target_type: "template" });
+    expect(JSON.parse(entry!.details)).toMatchObject({ name: input.name, language: "en_US", category: "UTILITY", wabaId: WABA });
   });
 
   it("uses the number's own access token when it has one", async ({ expect }) => {

@@ -13,6 +13,7 @@ import * as v from "valibot";
 import { requireRole, requireUser } from "../auth/middleware";
 import { CreateTemplateBody, problemSentence, templateProblems } from "../contracts/templates";
 import type { AppEnv } from "../env";
+import { audit } from "../audit";
 import { ApiError } from "../errors";
 import { accessTokenFor } from "../services/channel-tokens";
 import { listAllTemplates, listApprovedTemplates, syncTemplatesFromMeta, templateView } from "../services/templates";
@@ -47,7 +48,14 @@ templateRoutes.post("/", requireRole("owner", "manager"), validate("json", Creat
   }
   const account = await chooseAccount(c.env.DB, input.wabaId);
   const template = await submitTemplate(c.env, input, account);
-  return c.json({ template: templateView(template) }, 201);
+  const view = templateView(template);
+  await audit(c, {
+    action: "template.created",
+    targetType: "template",
+    targetId: view.id,
+    details: { name: input.name, language: input.language, category: input.category, wabaId: account.wabaId },
+  });
+  return c.json({ template: view }, 201);
 });
 
 const MediaForm = v.object({ wabaId: v.optional(v.pipe(v.string(), v.maxLength(64))) });
@@ -99,5 +107,6 @@ templateRoutes.post("/sync", requireRole("owner", "manager"), async (c) => {
   if (accounts.every((a) => !a.ok)) {
     throw new ApiError(502, "template_sync_failed", `Meta did not list the templates: ${accounts.map((a) => a.error).join("; ")}`);
   }
+  await audit(c, { action: "template.synced", targetType: "template", details: { synced, accounts: accounts.map((a) => a.wabaId) } });
   return c.json({ synced, accounts });
 });

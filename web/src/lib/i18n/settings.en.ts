@@ -278,6 +278,7 @@ const settingsEn = {
       label: "Label",
       quick_reply: "Quick reply",
       channel: "Channel",
+      template: "Template",
     },
     // Names of what the audit log records, by action ("area.verb", worker/audit.ts).
     auditActions: {
@@ -299,6 +300,7 @@ const settingsEn = {
       export: { created: "Exported data" },
       label: { created: "Created a label", updated: "Changed a label", deleted: "Deleted a label" },
       quick_reply: { created: "Created a shared quick reply", updated: "Changed a shared quick reply", deleted: "Deleted a shared quick reply" },
+      template: { created: "Submitted a WhatsApp template", synced: "Synced templates from Meta" },
     },
   },
 };

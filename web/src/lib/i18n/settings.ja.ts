@@ -276,6 +276,7 @@ const settingsJa: SameKeys<SettingsMessages> = {
       label: "ラベル",
       quick_reply: "クイック返信",
       channel: "チャネル",
+      template: "テンプレート",
     },
     auditActions: {
       session: { sign_in: "サインイン", sign_in_failed: "サインイン失敗", sign_out: "サインアウト" },
@@ -296,6 +297,7 @@ const settingsJa: SameKeys<SettingsMessages> = {
       export: { created: "データをエクスポート" },
       label: { created: "ラベルを作成", updated: "ラベルを変更", deleted: "ラベルを削除" },
       quick_reply: { created: "共有クイック返信を作成", updated: "共有クイック返信を変更", deleted: "共有クイック返信を削除" },
+      template: { created: "WhatsAppテンプレートを申請", synced: "Metaからテンプレートを同期" },
     },
   },
 };

@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   "quick_reply.created",
   "quick_reply.updated",
   "quick_reply.deleted",
+  "template.created",
+  "template.synced",
 ] as const;
 
 export type KnownAuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -42,7 +44,7 @@ export function auditActionKey(action: string): string | null {
   return isKnownAuditAction(action) ? `settings.auditActions.${action}` : null;
 }
 
-const TARGET_TYPES = ["user", "team", "invitation", "api_token", "settings", "conversation", "label", "quick_reply", "channel"];
+const TARGET_TYPES = ["user", "team", "invitation", "api_token", "settings", "conversation", "label", "quick_reply", "channel", "template"];
 
 /** The i18n key naming a target type; a type added later shows as it is. */
 export function auditTargetKey(type: string | null): string | null {
