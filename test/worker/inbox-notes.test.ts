@@ -8,6 +8,7 @@ import { describe, it } from "vitest";
 import type { ConversationSummary, Message } from "../../worker/contracts/api";
 import { useFakeGraph } from "./helpers/fake-graph";
 import { call, createTeam, customerWrites, expectStatus, items, type Session } from "./helpers/inbox";
+import { eventually } from "./helpers/reports";
 import { signedIn } from "./helpers/session";
 
 const graph = useFakeGraph();
@@ -79,8 +80,11 @@ describe("POST /api/conversations/:id/notes", () => {
     const { id } = await customerWrites();
     const word = `zebra${crypto.randomUUID().slice(0, 8)}`;
     const body = await expectStatus<{ note: Message }>(await note(agent, id, `Customer mentioned ${word} twice`), 201);
-    const row = await env.DB.prepare("SELECT conversation_id, text FROM message_search WHERE message_id = ?").bind(body.note.id).first();
-    expect(row).toEqual({ conversation_id: id, text: `Customer mentioned ${word} twice` });
+    // Search rows reach D1 through the DEFERRED queue, a moment after the answer (issue 7).
+    await eventually(async () => {
+      const row = await env.DB.prepare("SELECT conversation_id, text FROM message_search WHERE message_id = ?").bind(body.note.id).first();
+      expect(row).toEqual({ conversation_id: id, text: `Customer mentioned ${word} twice` });
+    });
     const found = await expectStatus<{ results: Array<{ conversation: { id: string } }> }>(
       await call(agent, "GET", `/api/search?q=${word}`),
       200,
@@ -96,10 +100,13 @@ describe("POST /api/conversations/:id/notes", () => {
       await call(agent, "POST", `/api/conversations/${id}/messages`, { text: `Yes, the ${word} ships today` }),
       201,
     );
-    const rows = await env.DB.prepare("SELECT message_id, text FROM message_search WHERE conversation_id = ? ORDER BY created_at, id")
-      .bind(id)
-      .all<{ message_id: string; text: string }>();
-    expect(rows.results.map((r) => r.text)).toEqual([`Is the ${word} in stock?`, `Yes, the ${word} ships today`]);
+    const rows = await eventually(async () => {
+      const found = await env.DB.prepare("SELECT message_id, text FROM message_search WHERE conversation_id = ? ORDER BY created_at, id")
+        .bind(id)
+        .all<{ message_id: string; text: string }>();
+      expect(found.results.map((r) => r.text)).toEqual([`Is the ${word} in stock?`, `Yes, the ${word} ships today`]);
+      return found;
+    });
     expect(rows.results[1]!.message_id).toBe(reply.message.id);
     // Activity items (the claim by reply) have no text and are not indexed.
     expect(rows.results).toHaveLength(2);
