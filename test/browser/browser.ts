@@ -1,12 +1,12 @@
 /**
  * Debian's Chromium through playwright-core (no browser download: the machine has no internet).
- * Flags keep it from calling home, which this machine's closed network refuses.
- */
+ * Flags keep it from calling home, which this machine's closed network refuses. */
 import { chromium, type Browser, type ConsoleMessage, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: e.g. a fake microphone for recording tests. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -18,6 +18,7 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync",
       "--no-first-run",
       "--disable-quic",
+      ...extraArgs,
     ],
   });
 }
@@ -31,3 +32,4 @@ export function collectErrors(page: Page): string[] {
   page.on("pageerror", (err) => errors.push(err.message));
   return errors;
 }
+

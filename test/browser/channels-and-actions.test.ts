@@ -11,14 +11,14 @@
  * - while a colleague holds the conversation, the actions say so instead of acting.
  */
 import { createHmac } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
 import { SIM_WABA_ID } from "../../worker/simulator/constants";
+import { call, customerThread, randomPhone, signedInOwner, type Json } from "./app-api";
 import { collectErrors, launchChromium } from "./browser";
 
 const baseUrl = inject("baseUrl");
 const appSecret = inject("appSecret");
-const OWNER = { name: "Olivia Owner", email: "olivia@example.com", password: "a long owner password" };
 const run = Date.now().toString(36);
 // Each story drives two or three pages through the simulator's status timers: on a loaded
 // machine that can pass the suite's 60 s default.
@@ -32,38 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-type Json = Record<string, any>;
-
-async function call(context: BrowserContext, method: "GET" | "POST" | "PATCH", path: string, data?: unknown) {
-  const response = await context.request.fetch(`${baseUrl}${path}`, { method, data, headers: { Origin: baseUrl } });
-  return { status: response.status(), body: (await response.json().catch(() => null)) as Json | null };
-}
-
-async function signedInOwner(context: BrowserContext): Promise<void> {
-  const setup = (await call(context, "GET", "/api/setup")).body!;
-  const result = setup.needsSetup ? await call(context, "POST", "/api/setup", OWNER) : await call(context, "POST", "/api/session", { email: OWNER.email, password: OWNER.password });
-  if (result.status !== 200 && result.status !== 201) throw new Error(`owner sign-in failed: ${result.status} ${JSON.stringify(result.body)}`);
-}
-
-const randomPhone = () => `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
-
-/** A simulated customer who writes first; returns them and their conversation. */
-async function customerThread(context: BrowserContext, name: string, text: string) {
-  const created = await call(context, "POST", "/simulator/api/customers", { phone: randomPhone(), name });
-  if (created.status !== 201) throw new Error(`simulator customer: ${created.status}`);
-  const customer = created.body!.customer as { id: string };
-  const sent = await call(context, "POST", `/simulator/api/customers/${customer.id}/send`, { kind: "text", text });
-  if (sent.status !== 201) throw new Error(`simulator send: ${sent.status} ${JSON.stringify(sent.body)}`);
-  let conversationId: string | undefined;
-  for (let i = 0; i < 50 && !conversationId; i++) {
-    const list = (await call(context, "GET", `/api/conversations?view=all&q=${encodeURIComponent(name)}`)).body!;
-    conversationId = (list.conversations as Array<{ id: string; contact: { name: string | null } }>).find((c) => c.contact.name === name)?.id;
-    if (!conversationId) await new Promise((r) => setTimeout(r, 200));
-  }
-  if (!conversationId) throw new Error(`no conversation for ${name}`);
-  return { customer, conversationId, wamid: sent.body!.message.id as string };
-}
 
 /** A signed webhook from a second number of the same business (Chorus creates its channel). */
 async function messageToAnotherNumber(phoneNumberId: string, name: string) {

@@ -15,10 +15,10 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
+import { post, signedInOwner } from "./app-api";
 import { collectErrors, launchChromium } from "./browser";
 
 const baseUrl = inject("baseUrl");
-const OWNER = { name: "Olivia Owner", email: "olivia@example.com", password: "a long owner password" };
 const run = Date.now().toString(36);
 
 let browser: Browser;
@@ -29,20 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** A JSON call from a browser context, so the session cookie it sets lands in that context. */
-async function post(context: BrowserContext, path: string, data: unknown) {
-  const response = await context.request.post(`${baseUrl}${path}`, { data, headers: { Origin: baseUrl } });
-  return { status: response.status(), body: (await response.json().catch(() => null)) as Record<string, any> | null };
-}
-
-async function signedInOwner(context: BrowserContext): Promise<void> {
-  const setup = await (await context.request.get(`${baseUrl}/api/setup`)).json();
-  const result = setup.needsSetup
-    ? await post(context, "/api/setup", OWNER)
-    : await post(context, "/api/session", { email: OWNER.email, password: OWNER.password });
-  if (result.status !== 200 && result.status !== 201) throw new Error(`owner sign-in failed: ${result.status} ${JSON.stringify(result.body)}`);
-}
 
 /** An agent invited by the owner (POST /api/invitations) who accepts in their own context. */
 async function invitedAgent(owner: BrowserContext, context: BrowserContext, name: string): Promise<{ id: string; name: string }> {

@@ -5,12 +5,12 @@
  * button, an order, a reply quoting an earlier message, a reaction) and the inbox thread renders
  * each of them — the files fetched into Chorus's storage and served from /api/media.
  */
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
+import { post, signedInOwner } from "./app-api";
 import { collectErrors, launchChromium } from "./browser";
 
 const baseUrl = inject("baseUrl");
-const OWNER = { name: "Olivia Owner", email: "olivia@example.com", password: "a long owner password" };
 const run = Date.now().toString(36);
 
 let browser: Browser;
@@ -21,19 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function post(context: BrowserContext, path: string, data: unknown) {
-  const response = await context.request.post(`${baseUrl}${path}`, { data, headers: { Origin: baseUrl } });
-  return { status: response.status(), body: (await response.json().catch(() => null)) as Record<string, any> | null };
-}
-
-async function signedInOwner(context: BrowserContext): Promise<void> {
-  const setup = await (await context.request.get(`${baseUrl}/api/setup`)).json();
-  const result = setup.needsSetup
-    ? await post(context, "/api/setup", OWNER)
-    : await post(context, "/api/session", { email: OWNER.email, password: OWNER.password });
-  if (result.status !== 200 && result.status !== 201) throw new Error(`owner sign-in failed: ${result.status} ${JSON.stringify(result.body)}`);
-}
 
 describe("every inbound kind, rendered in the thread", () => {
   it("shows media, places, cards, replies, orders, quotes, referrals and reactions from the simulator", async ({ expect }) => {

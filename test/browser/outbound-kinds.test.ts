@@ -6,14 +6,14 @@
  * customer message (quoted in the thread and on the customer's phone), sends reply buttons and a
  * location — and the simulator shows each as the customer sees it.
  */
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
 import { samplePng } from "../../worker/simulator/sample-media";
-import { CHROMIUM_PATH, collectErrors } from "./browser";
+import { customerThread as newCustomerThread, signedInOwner } from "./app-api";
+import { collectErrors, launchChromium } from "./browser";
 
 const baseUrl = inject("baseUrl");
-const OWNER = { name: "Olivia Owner", email: "olivia@example.com", password: "a long owner password" };
 /** test/node/dev-server.ts gives the dev server this WHATSAPP_ACCESS_TOKEN; the Graph fake wants it. */
 const GRAPH_TOKEN = "simulator-token";
 const run = Date.now().toString(36);
@@ -23,37 +23,16 @@ let browser: Browser;
 beforeAll(async () => {
   // browser.ts's flags, plus a fake microphone that is granted without a prompt: MediaRecorder
   // then records a real (synthetic beep) stream.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-    ],
-  });
+  browser = await launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]);
 });
 afterAll(async () => {
   await browser?.close();
 });
 
-async function post(context: BrowserContext, path: string, data: unknown) {
-  const response = await context.request.post(`${baseUrl}${path}`, { data, headers: { Origin: baseUrl } });
-  return { status: response.status(), body: (await response.json().catch(() => null)) as Record<string, any> | null };
-}
-
-async function signedInOwner(context: BrowserContext): Promise<void> {
-  const setup = await (await context.request.get(`${baseUrl}/api/setup`)).json();
-  const result = setup.needsSetup
-    ? await post(context, "/api/setup", OWNER)
-    : await post(context, "/api/session", { email: OWNER.email, password: OWNER.password });
-  if (result.status !== 200 && result.status !== 201) throw new Error(`owner sign-in failed: ${result.status} ${JSON.stringify(result.body)}`);
+/** A simulator customer who wrote `text`, the simulator's copy of that message, and the thread. */
+async function customerThread(...args: Parameters<typeof newCustomerThread>) {
+  const { customer, message, conversationId } = await newCustomerThread(...args);
+  return { customer, question: message as unknown as SimMessage, conversationId };
 }
 
 interface SimMessage {
@@ -62,24 +41,6 @@ interface SimMessage {
   kind: string;
   text: string;
   payload: string | null;
-}
-
-/** A simulator customer who wrote `text`, and the inbox thread it opened. */
-async function customerThread(context: BrowserContext, name: string, text: string) {
-  const created = await post(context, "/simulator/api/customers", { phone: `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`, name });
-  if (created.status !== 201) throw new Error(`simulator customer: ${created.status}`);
-  const customer = created.body!.customer as { id: string };
-  const asked = await post(context, `/simulator/api/customers/${customer.id}/send`, { kind: "text", text });
-  if (asked.status !== 201) throw new Error(`simulator send: ${asked.status}`);
-  for (let i = 0; i < 50; i++) {
-    const list = (await (await context.request.get(`${baseUrl}/api/conversations?view=all&q=${encodeURIComponent(name)}`)).json()) as {
-      conversations: Array<{ id: string; contact: { name: string | null } }>;
-    };
-    const conversationId = list.conversations.find((c) => c.contact.name === name)?.id;
-    if (conversationId) return { customer, question: asked.body!.message as SimMessage, conversationId };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no thread for ${name}`);
 }
 
 describe("the composer sends every outbound kind", () => {

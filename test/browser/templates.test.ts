@@ -7,15 +7,15 @@
  * quick reply included.
  */
 import { createHmac } from "node:crypto";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
 import { SIM_DISPLAY_PHONE_NUMBER, SIM_PHONE_NUMBER_ID, SIM_WABA_ID } from "../../worker/simulator/constants";
 import { samplePng } from "../../worker/simulator/sample-media";
+import { post, signedInOwner } from "./app-api";
 import { collectErrors, launchChromium } from "./browser";
 
 const baseUrl = inject("baseUrl");
 const appSecret = inject("appSecret");
-const OWNER = { name: "Olivia Owner", email: "olivia@example.com", password: "a long owner password" };
 const run = Date.now().toString(36);
 
 let browser: Browser;
@@ -26,19 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function post(context: BrowserContext, path: string, data: unknown) {
-  const response = await context.request.post(`${baseUrl}${path}`, { data, headers: { Origin: baseUrl } });
-  return { status: response.status(), body: (await response.json().catch(() => null)) as Record<string, any> | null };
-}
-
-async function signedInOwner(context: BrowserContext): Promise<void> {
-  const setup = await (await context.request.get(`${baseUrl}/api/setup`)).json();
-  const result = setup.needsSetup
-    ? await post(context, "/api/setup", OWNER)
-    : await post(context, "/api/session", { email: OWNER.email, password: OWNER.password });
-  if (result.status !== 200 && result.status !== 201) throw new Error(`owner sign-in failed: ${result.status} ${JSON.stringify(result.body)}`);
-}
 
 /**
  * The customer's last message, 30 hours ago, as Meta would deliver it late (signed like Meta): the

@@ -5,6 +5,7 @@ import { IntlMessageFormat } from "intl-messageformat";
 import { beforeAll, describe, expect, it } from "vitest";
 import { init, locale } from "svelte-i18n";
 import { _, type Translate } from "$lib/i18n";
+import "$lib/i18n/reports"; // the page-level dictionary, as its pages register it
 import reportsEn from "$lib/i18n/reports.en";
 import reportsJa from "$lib/i18n/reports.ja";
 import { formatDuration, presetRange, rangeDays, todayIn } from "$lib/reports/format";

@@ -5,6 +5,7 @@ import { IntlMessageFormat } from "intl-messageformat";
 import { beforeAll, describe, expect, it } from "vitest";
 import { init, locale } from "svelte-i18n";
 import { _, type Translate } from "$lib/i18n";
+import "$lib/i18n/settings"; // the page-level dictionary, as its pages register it
 import settingsEn from "$lib/i18n/settings.en";
 import settingsJa from "$lib/i18n/settings.ja";
 import en from "$lib/i18n/en";
@@ -203,7 +204,7 @@ describe("settings dictionaries", () => {
   });
 
   it("are merged into the app's dictionary beside the main one", () => {
-    expect(t("en")("settings.nav.settings")).toBe("Settings");
+    expect(t("en")("nav.settings")).toBe("Settings");
     expect(t("ja")("settings.section.audit")).toBe("監査ログ");
     expect(t("ja")("auth.role.agent")).toBe("エージェント");
     expect(t("en")("settings.teams.memberCount", { values: { count: 1 } })).toBe("1 member");

@@ -4,6 +4,7 @@ import { IntlMessageFormat } from "intl-messageformat";
 import { init, locale } from "svelte-i18n";
 import { get } from "svelte/store";
 import { _, type Translate } from "$lib/i18n";
+import "$lib/i18n/templates"; // the page-level dictionary, as its pages register it
 import { describe, expect, it } from "vitest";
 import { draftShape, templateProblems, templateShape } from "$contracts/templates";
 import templatesEn from "$lib/i18n/templates.en";

@@ -9,6 +9,13 @@ const en = {
     loading: "Loading…",
     skipToContent: "Skip to content",
   },
+  // The header's main navigation (HeaderBar.svelte), on every signed-in page.
+  nav: {
+    label: "Main",
+    inbox: "Inbox",
+    reports: "Reports",
+    settings: "Settings",
+  },
   lang: {
     label: "Language",
     // Language names are written in their own language, as pickers usually do.

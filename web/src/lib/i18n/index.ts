@@ -9,16 +9,10 @@
 import { addMessages, init, locale } from "svelte-i18n";
 import en from "./en";
 import ja from "./ja";
-import settingsEn from "./settings.en";
-import settingsJa from "./settings.ja";
 import inboxEn from "./inbox.en";
 import inboxJa from "./inbox.ja";
-import reportsEn from "./reports.en";
-import reportsJa from "./reports.ja";
 import whatsappEn from "./whatsapp.en";
 import whatsappJa from "./whatsapp.ja";
-import templatesEn from "./templates.en";
-import templatesJa from "./templates.ja";
 
 export { _, locale } from "svelte-i18n";
 
@@ -30,19 +24,14 @@ const STORAGE_KEY = "chorus.language";
 addMessages("en", en);
 addMessages("ja", ja);
 // More dictionaries per feature: addMessages deep-merges them into the same locale.
-addMessages("en", settingsEn);
-addMessages("ja", settingsJa);
 addMessages("en", inboxEn);
 addMessages("ja", inboxJa);
-addMessages("en", reportsEn);
-addMessages("ja", reportsJa);
 addMessages("en", whatsappEn);
 addMessages("ja", whatsappJa);
-// The composer's dictionary (composer.en/ja.ts) is added by ./composer.ts, which the thread page
-// imports: it stays out of the inbox's first load (its 120 KB budget), yet is there before the
-// composer renders.
-addMessages("en", templatesEn);
-addMessages("ja", templatesJa);
+// The dictionaries of pages the inbox's first load does not need are added by the pages that use
+// them, so they stay out of that load (its 120 KB budget) yet are merged before those pages
+// render: ./composer.ts (the thread's composer), ./templates.ts (template picker, Settings →
+// Templates), ./settings.ts (Settings) and ./reports.ts (Reports).
 
 /** Anything `$_` accepts as a value. */
 export type MessageValues = Record<string, string | number | Date | null | undefined>;

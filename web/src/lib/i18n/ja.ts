@@ -10,6 +10,12 @@ const ja: SameKeys<Messages> = {
     loading: "読み込み中…",
     skipToContent: "本文へ移動",
   },
+  nav: {
+    label: "メイン",
+    inbox: "受信箱",
+    reports: "レポート",
+    settings: "設定",
+  },
   lang: {
     label: "言語",
     en: "English",

@@ -5,7 +5,6 @@
  */
 const reportsEn = {
   reports: {
-    nav: "Reports",
     title: "Reports",
     notAllowed: "Reports are for Owners and Managers.",
     toInbox: "Back to the inbox",

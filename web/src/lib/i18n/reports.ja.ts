@@ -5,7 +5,6 @@ type SameKeys<T> = { [K in keyof T]: T[K] extends string ? string : SameKeys<T[K
 
 const reportsJa: SameKeys<ReportsMessages> = {
   reports: {
-    nav: "レポート",
     title: "レポート",
     notAllowed: "レポートはオーナーとマネージャーが使えます。",
     toInbox: "受信箱に戻る",

@@ -5,12 +5,6 @@
  */
 const settingsEn = {
   settings: {
-    // The header's main navigation (HeaderBar.svelte).
-    nav: {
-      label: "Main",
-      inbox: "Inbox",
-      settings: "Settings",
-    },
     title: "Settings",
     menuLabel: "Settings sections",
     section: {

@@ -5,11 +5,6 @@ type SameKeys<T> = { [K in keyof T]: T[K] extends string ? string : SameKeys<T[K
 
 const settingsJa: SameKeys<SettingsMessages> = {
   settings: {
-    nav: {
-      label: "メイン",
-      inbox: "受信箱",
-      settings: "設定",
-    },
     title: "設定",
     menuLabel: "設定の項目",
     section: {
