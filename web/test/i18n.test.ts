@@ -6,6 +6,7 @@ import { _, matchLanguage, type Translate } from "$lib/i18n";
 import en from "$lib/i18n/en";
 import ja from "$lib/i18n/ja";
 import { errorText, failureText, formatDuration, relativeTime, windowCountdown } from "$lib/i18n/format";
+import { explainMetaError, KNOWN_ERROR_CODES as KNOWN_META_CODES } from "../../worker/whatsapp/error-sentences";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -91,6 +92,19 @@ describe("error sentences", () => {
 
   it("fall back to the server's message for a code we don't know", () => {
     expect(errorText(t("ja"), { code: "brand_new_code", message: "Server sentence." })).toBe("Server sentence.");
+  });
+
+  it("translate every reason of Meta's error table, wherever its sentence lives (en.ts or whatsapp.en.ts)", () => {
+    // The server's table (worker/whatsapp/error-sentences.ts) names each code's reason; a Japanese
+    // agent must get Japanese for each of them, never the server's English sentence.
+    const reasons = new Set([...KNOWN_META_CODES, 132999, 133999].map((code) => explainMetaError(code, "Meta's title").reason));
+    for (const reason of reasons) {
+      if (reason === "whatsapp_error") continue; // an unmapped code: the server's sentence names Meta's title
+      const ja = failureText(t("ja"), { reason, message: "ENGLISH FALLBACK" });
+      expect(ja, reason).not.toBe("ENGLISH FALLBACK");
+      expect(ja, reason).not.toBe(`failure.${reason}`);
+      expect(ja, reason).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+    }
   });
 
   it("translate a delivery failure by reason, else keep the server's sentence", () => {

@@ -3,6 +3,7 @@
  * current locale and the clock, so everything re-renders when any of them changes.
  */
 import en from "./en";
+import whatsappEn from "./whatsapp.en";
 import type { Translate } from "./index";
 
 const MINUTE = 60_000;
@@ -152,13 +153,18 @@ export function errorText(t: Translate, error: ErrorLike, context: { lockHolder?
 
 /**
  * Why a message failed, in the current language: ours by the server's `reason` key, else the
- * server's English sentence (it names Meta's title for codes nobody has mapped yet).
+ * server's English sentence (it names Meta's title for codes nobody has mapped yet). The reasons live
+ * in two dictionaries: the common ones in en.ts, the rest of Meta's table in whatsapp.en.ts.
  */
 export function failureText(
   t: Translate,
   error: { reason?: string | null; message: string } | null | undefined,
 ): string {
   if (!error) return t("status.failed");
-  if (error.reason && Object.hasOwn(en.failure, error.reason)) return t(`failure.${error.reason}`);
+  // An unmapped code ("whatsapp_error") keeps the server's sentence: it names Meta's own title.
+  if (error.reason === "whatsapp_error" && error.message) return error.message;
+  if (error.reason && (Object.hasOwn(en.failure, error.reason) || Object.hasOwn(whatsappEn.failure, error.reason))) {
+    return t(`failure.${error.reason}`);
+  }
   return error.message || t("status.failed");
 }
