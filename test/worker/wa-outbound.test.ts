@@ -177,6 +177,37 @@ describe("reactions from the business", () => {
   });
 });
 
+describe("a reaction is one emoji (Meta refuses anything else after the fact)", () => {
+  it("accepts single emoji — skin tones, ZWJ families, flags, keycaps — and sends each to WhatsApp", async ({ expect }) => {
+    const owner = await signedIn("owner");
+    const { id, customerWamid, customerMessage } = await thread();
+    const accepted = ["👍", "❤️", "👍🏽", "👨‍👩‍👧", "🇯🇵", "1️⃣"];
+    for (const emoji of accepted) {
+      const res = await react(owner, id, customerMessage.id, emoji);
+      expect(res.status, emoji).toBe(200);
+      expect(((await res.json()) as { message: Message }).message.reactions).toEqual([{ emoji, direction: "out", at: expect.any(Number) }]);
+    }
+    expect(graph.sends().map((s) => (s.body as { reaction: { message_id: string; emoji: string } }).reaction)).toEqual(
+      accepted.map((emoji) => ({ message_id: customerWamid, emoji })),
+    );
+  });
+
+  it("refuses words, two emoji and plain letters with 400 invalid_request, and never calls Meta", async ({ expect }) => {
+    const owner = await signedIn("owner");
+    const { id, customerMessage } = await thread();
+    for (const emoji of ["hello", "👍👍", "a", "1", " 👍", "x".repeat(100)]) {
+      const res = await react(owner, id, customerMessage.id, emoji);
+      expect(res.status, emoji).toBe(400);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("invalid_request");
+      expect(error.message, emoji).toMatch(/one emoji/);
+    }
+    expect(graph.calls).toHaveLength(0);
+    const after = (await env.CONVERSATION.getByName(id).listMessages({ cursor: null, limit: 10 }))!.messages[0]!;
+    expect(after.reactions).toBeUndefined();
+  });
+});
+
 describe("mark as read on WhatsApp", () => {
   async function open(session: Session, id: string) {
     const res = await exports.default.fetch(`${TEST_ORIGIN}/api/conversations/${id}/read`, { method: "POST", headers: session.headers });

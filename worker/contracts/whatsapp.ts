@@ -306,11 +306,27 @@ export const LocationBody = v.strictObject({
   address: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(1000))),
 });
 
+/**
+ * Whether `text` is exactly one emoji as a person sees it: one grapheme (so 👍🏽, 👨‍👩‍👧, 🇯🇵 and
+ * 1️⃣ count, "👍👍" does not) that is pictographic, a flag, or a keycap. Meta refuses anything else
+ * with a 502-worthy error after the fact; checking here answers the agent with a 400 instead.
+ */
+export function isSingleEmoji(text: string): boolean {
+  const graphemes = [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)];
+  if (graphemes.length !== 1) return false;
+  // Keycaps (#, *, 0–9 + VS16 + U+20E3) have no pictographic code point of their own.
+  return /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(text) || /^[#*0-9]\uFE0F?\u20E3$/u.test(text);
+}
+
 export const ReactionBody = v.strictObject({
   /** The Chorus message id to react to (an inbound or outbound message with a wamid). */
   messageId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
   /** One emoji; "" removes the reaction. */
-  emoji: v.pipe(v.string(), v.maxLength(16, "A reaction is one emoji.")),
+  emoji: v.pipe(
+    v.string(),
+    v.maxLength(64, "A reaction is one emoji, or \"\" to remove it."),
+    v.check((e) => e === "" || isSingleEmoji(e), "A reaction is one emoji (such as 👍), or \"\" to remove it."),
+  ),
 });
 export type ReactionBody = v.InferOutput<typeof ReactionBody>;
 
