@@ -4,8 +4,9 @@
  * before it is buffered, instead of being read in full and then failing validation.
  *
  * 1 MB is far above any JSON the API takes (a reply is at most 4,096 characters, a template a few
- * KB). File uploads are the one exception: POST /api/conversations/:id/media carries files up to
- * WhatsApp's 100 MB document limit and checks its own size (worker/routes/media.ts).
+ * KB). File uploads are the exception: POST /api/conversations/:id/media carries files up to
+ * WhatsApp's 100 MB document limit and POST /api/templates/media header examples up to 16 MB; each
+ * checks its own size (worker/routes/media.ts, worker/routes/templates.ts).
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -14,8 +15,11 @@ import { errorBody } from "./errors";
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
-/** Routes that take files, with their own limits. */
-const UPLOAD_ROUTE = /^\/api\/conversations\/[^/]+\/media$/;
+/**
+ * Routes that take files, with their own limits: a file to send (up to WhatsApp's 100 MB for
+ * documents) and a template header's example (up to 16 MB).
+ */
+const UPLOAD_ROUTE = /^\/api\/(conversations\/[^/]+|templates)\/media$/;
 
 const limit = bodyLimit({
   maxSize: API_BODY_LIMIT,

@@ -321,6 +321,33 @@ describe("POST /api/templates/media — a header example through Meta's Resumabl
     expect(submitted[0]).toEqual({ type: "HEADER", format: "IMAGE", example: { header_handle: [handle] } });
   });
 
+  it("takes examples over the API's 1 MB body limit (a 3 MB PDF), and refuses one over Meta's 16 MB before reading it (413)", async ({ expect }) => {
+    await knownAccount();
+    const owner = await signedIn("owner");
+    const headers = { ...owner.headers };
+    delete headers["Content-Type"];
+    const big = new Uint8Array(3 * 1024 * 1024);
+    big.set(new TextEncoder().encode("%PDF-1.4\n"));
+    const form = new FormData();
+    form.set("file", new File([big], "catalogue.pdf", { type: "application/pdf" }));
+    form.set("wabaId", WABA);
+    const res = await exports.default.fetch(`${TEST_ORIGIN}/api/templates/media`, { method: "POST", headers, body: form });
+    expect(res.status).toBe(200);
+    const { handle, format } = (await res.json()) as { handle: string; format: string };
+    expect(format).toBe("DOCUMENT");
+    expect(graph.uploads.get(handle)?.bytes.byteLength).toBe(big.byteLength);
+
+    const calls = graph.calls.length;
+    const huge = await exports.default.fetch(`${TEST_ORIGIN}/api/templates/media`, {
+      method: "POST",
+      headers: { ...headers, "Content-Type": "multipart/form-data; boundary=x", "Content-Length": String(17 * 1024 * 1024) },
+      body: new Uint8Array(17 * 1024 * 1024),
+    });
+    expect(huge.status).toBe(413);
+    expect((await errorOf(huge)).code).toBe("media_too_large");
+    expect(graph.calls.length).toBe(calls);
+  });
+
   it("refuses a file a header cannot take (422) and is for Owners and Managers (403)", async ({ expect }) => {
     await knownAccount();
     const form = () => {

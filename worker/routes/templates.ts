@@ -60,7 +60,14 @@ templateRoutes.post("/", requireRole("owner", "manager"), validate("json", Creat
 
 const MediaForm = v.object({ wabaId: v.optional(v.pipe(v.string(), v.maxLength(64))) });
 
+/** The largest header example Meta takes (video and PDF: 16 MB), plus room for the multipart framing. */
+const HEADER_UPLOAD_MAX_BYTES = 16 * 1024 * 1024 + 64 * 1024;
+
 templateRoutes.post("/media", requireRole("owner", "manager"), async (c) => {
+  // Exempt from the API's 1 MB body limit (worker/api-body-limit.ts): refuse a larger body before reading it.
+  if (Number(c.req.header("Content-Length") ?? "0") > HEADER_UPLOAD_MAX_BYTES) {
+    throw new ApiError(413, "media_too_large", "file: a header example can be at most 16 MB (images 5 MB).", { field: "file" });
+  }
   let form: FormData;
   try {
     form = await c.req.formData();
