@@ -32,14 +32,15 @@ export async function signedInOwner(context: BrowserContext): Promise<void> {
 export const randomPhone = () => `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
 
 /**
- * A simulated customer who writes `text` first: the customer, the simulator's copy of that
- * message, and the inbox thread it opened (found by name, as the webhook lands asynchronously).
+ * A simulated customer who writes `text` first (`extra`: more of the simulator's text fields, e.g.
+ * `fromAd`): the customer, the simulator's copy of that message, and the inbox thread it opened
+ * (found by name, as the webhook lands asynchronously).
  */
-export async function customerThread(context: BrowserContext, name: string, text: string) {
+export async function customerThread(context: BrowserContext, name: string, text: string, extra: Json = {}) {
   const created = await post(context, "/simulator/api/customers", { phone: randomPhone(), name });
   if (created.status !== 201) throw new Error(`simulator customer: ${created.status}`);
   const customer = created.body!.customer as { id: string };
-  const sent = await post(context, `/simulator/api/customers/${customer.id}/send`, { kind: "text", text });
+  const sent = await post(context, `/simulator/api/customers/${customer.id}/send`, { kind: "text", text, ...extra });
   if (sent.status !== 201) throw new Error(`simulator send: ${sent.status} ${JSON.stringify(sent.body)}`);
   for (let i = 0; i < 50; i++) {
     const list = (await call(context, "GET", `/api/conversations?view=all&q=${encodeURIComponent(name)}`)).body!;

@@ -5,7 +5,7 @@ import { init, locale } from "svelte-i18n";
 import { _, matchLanguage, type Translate } from "$lib/i18n";
 import en from "$lib/i18n/en";
 import ja from "$lib/i18n/ja";
-import { errorText, failureText, formatDuration, relativeTime, windowCountdown } from "$lib/i18n/format";
+import { errorText, failureText, formatDuration, freeEntryCountdown, relativeTime, windowCountdown } from "$lib/i18n/format";
 import { explainMetaError, KNOWN_ERROR_CODES as KNOWN_META_CODES } from "../../worker/whatsapp/error-sentences";
 
 const HOUR = 3_600_000;
@@ -112,6 +112,17 @@ describe("error sentences", () => {
     expect(failureText(t("en"), { reason: "whatsapp_error", message: "WhatsApp refused this message: X." })).toBe(
       "WhatsApp refused this message: X.",
     );
+  });
+});
+
+describe("the free entry point window", () => {
+  it("counts down while it lasts, in both languages, and is gone before and after", () => {
+    const now = Date.UTC(2026, 10, 25, 12);
+    expect(freeEntryCountdown(t("en"), now + 72 * HOUR - MINUTE, now)).toBe("free for 71 h 59 m");
+    expect(freeEntryCountdown(t("ja"), now + 2 * HOUR, now)).toMatch(/^無料期間 残り 2時間/);
+    expect(freeEntryCountdown(t("en"), now - 1, now)).toBeNull();
+    expect(freeEntryCountdown(t("en"), null, now)).toBeNull();
+    expect(freeEntryCountdown(t("en"), undefined, now)).toBeNull();
   });
 });
 

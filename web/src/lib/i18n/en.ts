@@ -157,6 +157,9 @@ const en = {
     closesIn: "closes in {time}",
     closed: "window closed",
     label: "24-hour reply window",
+    // Issue 5: a thread from a click-to-WhatsApp ad or post, answered within 24 hours.
+    freeFor: "free for {time}",
+    freeLabel: "This conversation came from an ad and was answered in time: every message, templates included, is free until {time}.",
   },
   duration: {
     hm: "{h} h {m} m",

@@ -10,6 +10,15 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
+/**
+ * The free entry point window (issue 5): while a thread that came from an ad is free, "free for
+ * 71 h 59 m"; null when it never opened or has ended.
+ */
+export function freeEntryCountdown(t: Translate, freeEntryEndsAt: number | null | undefined, now: number): string | null {
+  if (!freeEntryEndsAt || freeEntryEndsAt <= now) return null;
+  return t("window.freeFor", { values: { time: formatDuration(t, freeEntryEndsAt - now) } });
+}
+
 /** "3 h 12 m", "45 m", "< 1 m". */
 export function formatDuration(t: Translate, ms: number): string {
   if (ms < MINUTE) return t("duration.underMinute");

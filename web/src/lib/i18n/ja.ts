@@ -155,6 +155,8 @@ const ja: SameKeys<Messages> = {
     closesIn: "残り {time}",
     closed: "返信期間終了",
     label: "24時間の返信期間",
+    freeFor: "無料期間 残り {time}",
+    freeLabel: "広告から始まり期限内に返信した会話です。{time}まで、テンプレートを含むすべてのメッセージが無料です。",
   },
   duration: {
     hm: "{h}時間{m}分",
