@@ -217,6 +217,73 @@ describe("outbound media", () => {
     expect(graph.calls.filter((c) => c.path.endsWith("/media"))).toHaveLength(0);
   });
 
+  it("documents only in the types WhatsApp takes: a ZIP is refused (422 naming what is accepted); Office and text files go", async ({ expect }) => {
+    const owner = await signedIn("owner");
+    const id = await thread();
+    for (const [name, type] of [
+      ["backup.zip", "application/zip"],
+      ["page.html", "text/html"],
+      ["data.bin", "application/octet-stream"],
+    ] as const) {
+      const res = await upload(owner, id, new File(["PK\x03\x04"], name, { type }), { kind: "document" });
+      expect(res.status, name).toBe(422);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("media_type_unsupported");
+      expect(error.message).toMatch(/as a document\. Accepted: PDF, plain text, Word, Excel and PowerPoint/);
+    }
+    // Nothing reached Meta for the refused files.
+    expect(graph.calls.filter((c) => c.path.endsWith("/media"))).toHaveLength(0);
+
+    const xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    const accepted = [
+      new File(["hello"], "notes.txt", { type: "text/plain" }),
+      new File(["PK\x03\x04"], "prices.xlsx", { type: xlsx }),
+      // A browser that did not know .docx's type: its extension names it.
+      new File(["PK\x03\x04"], "letter.docx", { type: "" }),
+      // A picture sent as a file keeps its quality: any type WhatsApp uploads may go as a document.
+      new File([samplePng(4)], "scan.png", { type: "image/png" }),
+    ];
+    for (const file of accepted) {
+      const res = await upload(owner, id, file, { kind: "document" });
+      expect(res.status, file.name).toBe(201);
+    }
+    const uploads = graph.calls.filter((c) => c.path.endsWith("/media") && c.method === "POST");
+    expect(uploads.map((c) => (c.form as { type: string }).type)).toEqual([
+      "text/plain",
+      xlsx,
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "image/png",
+    ]);
+    expect(graph.sends().map((s) => (s.body as { type: string; document: { filename: string } }).document.filename)).toEqual([
+      "notes.txt",
+      "prices.xlsx",
+      "letter.docx",
+      "scan.png",
+    ]);
+  });
+
+  it("stickers: a static WebP up to 100 KB, an animated one (VP8X animation flag or ANIM chunk) up to 500 KB", async ({ expect }) => {
+    const owner = await signedIn("owner");
+    const id = await thread();
+    const sticker = (bytes: Uint8Array<ArrayBuffer>, name: string) => upload(owner, id, new File([bytes], name, { type: "image/webp" }));
+
+    const bigStatic = await sticker(webp({ size: 150 * 1024 }), "static.webp");
+    expect(bigStatic.status).toBe(413);
+    const { error } = (await bigStatic.json()) as { error: { code: string; message: string } };
+    expect(error).toEqual({ code: "media_too_large", message: "WhatsApp accepts static stickers up to 100 KB; this file is larger." });
+    // An extended (VP8X) WebP without the animation flag — e.g. with alpha — is static too.
+    expect((await sticker(webp({ size: 150 * 1024, extended: true }), "alpha.webp")).status).toBe(413);
+    expect(graph.calls).toHaveLength(0);
+
+    expect((await sticker(webp({ size: 90 * 1024 }), "small.webp")).status).toBe(201);
+    expect((await sticker(webp({ size: 300 * 1024, animated: "flag" }), "dance.webp")).status).toBe(201);
+    expect((await sticker(webp({ size: 300 * 1024, animated: "anim-chunk" }), "wave.webp")).status).toBe(201);
+    const tooBigAnimated = await sticker(webp({ size: 520 * 1024, animated: "flag" }), "long.webp");
+    expect(tooBigAnimated.status).toBe(413);
+    expect(((await tooBigAnimated.json()) as { error: { message: string } }).error.message).toBe("WhatsApp accepts animated stickers up to 500 KB; this file is larger.");
+    expect(graph.sends().map((s) => (s.body as { type: string }).type)).toEqual(["sticker", "sticker", "sticker"]);
+  });
+
   it("refuses outside the 24-hour window without uploading anything (422 window_closed)", async ({ expect }) => {
     const owner = await signedIn("owner");
     const from = phone();
@@ -285,3 +352,30 @@ describe("the simulator's Graph fake serves media like Meta", () => {
     expect(pdf.slice(xref, xref + 4)).toBe("xref");
   });
 });
+
+/**
+ * A WebP of `size` bytes: simple (a VP8L chunk), extended (a VP8X chunk, animation flag off), or
+ * animated — by the VP8X animation flag (with ANIM/ANMF chunks, as encoders write it) or by an ANIM
+ * chunk alone. The pixels are filler: only the container matters to Meta's size rule.
+ */
+function webp({ size, extended = false, animated }: { size: number; extended?: boolean; animated?: "flag" | "anim-chunk" }): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  const ascii = (at: number, text: string) => [...text].forEach((ch, i) => (bytes[at + i] = ch.charCodeAt(0)));
+  const chunk = (at: number, fourcc: string, length: number) => {
+    ascii(at, fourcc);
+    view.setUint32(at + 4, length, true);
+    return at + 8 + length;
+  };
+  ascii(0, "RIFF");
+  view.setUint32(4, size - 8, true);
+  ascii(8, "WEBP");
+  let at = 12;
+  if (extended || animated === "flag") {
+    bytes[20] = animated === "flag" ? 0x02 | 0x10 : 0x10;
+    at = chunk(at, "VP8X", 10);
+  }
+  if (animated) at = chunk(at, "ANIM", 6);
+  chunk(at, animated ? "ANMF" : "VP8L", size - at - 8);
+  return bytes;
+}

@@ -7,6 +7,7 @@ import { IntlMessageFormat } from "intl-messageformat";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { InteractiveBody, LocationBody } from "../../worker/contracts/whatsapp";
+import { isAnimatedWebp, typeForFile } from "../../worker/contracts/media-limits";
 import { checkOutboundMedia, interactiveProblem } from "../../worker/whatsapp/outbound";
 import { attachmentPreview, checkAttachment, kindForFile, takesCaption } from "$lib/components/composer/attachments";
 import { buildInteractive, emptyDraft, isHttpsUrl, type InteractiveDraft } from "$lib/components/composer/interactive";
@@ -46,6 +47,36 @@ describe("attachments: the kind a file goes as, and Meta's limits", () => {
     expect(checkAttachment(file("image/png", 7 * MB), "document")).toEqual({ ok: true, kind: "document" });
   });
 
+  it("documents only in the types WhatsApp takes; a file without a type is named by its extension", () => {
+    expect(checkAttachment(file("application/zip", 10, "a.zip"))).toEqual({ ok: false, problem: { key: "outbound.attach.unsupported.document", values: { type: "application/zip" } } });
+    expect(checkAttachment(file("", 10, "notes"))).toMatchObject({ ok: false, problem: { key: "outbound.attach.unsupported.document" } });
+    expect(checkAttachment(file("text/plain", 10))).toEqual({ ok: true, kind: "document" });
+    expect(checkAttachment(file("application/vnd.ms-powerpoint", 10))).toEqual({ ok: true, kind: "document" });
+    expect(checkAttachment(file("", 10, "Prices.XLSX"))).toEqual({ ok: true, kind: "document" });
+    expect(checkAttachment(file("application/octet-stream", 10, "deck.pptx"))).toEqual({ ok: true, kind: "document" });
+    expect(typeForFile("", "letter.docx")).toBe("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+    expect(typeForFile("application/octet-stream", "a.bin")).toBe("application/octet-stream");
+    expect(typeForFile("image/png", "a.pdf")).toBe("image/png");
+    // A large WebP goes as a document rather than failing: WebP is a type WhatsApp uploads.
+    expect(checkAttachment(file("image/webp", 600 * 1024))).toEqual({ ok: true, kind: "document" });
+  });
+
+  it("stickers: 100 KB static, 500 KB animated; the composer, not reading the bytes, checks the larger", () => {
+    expect(checkOutboundMedia("image/webp", 150 * 1024, "sticker", false)).toMatchObject({ ok: false, code: "media_too_large", maxBytes: 100 * 1024 });
+    expect(checkOutboundMedia("image/webp", 150 * 1024, "sticker", true)).toEqual({ ok: true, kind: "sticker" });
+    expect(checkAttachment(file("image/webp", 150 * 1024))).toEqual({ ok: true, kind: "sticker" });
+    const riff = (...chunks: Array<[string, number[]]>) => {
+      const body = chunks.flatMap(([fourcc, data]) => [...fourcc].map((c) => c.charCodeAt(0)).concat([data.length, 0, 0, 0], data, data.length % 2 ? [0] : []));
+      return new Uint8Array([..."RIFF"].map((c) => c.charCodeAt(0)).concat([body.length + 4, 0, 0, 0], [..."WEBP"].map((c) => c.charCodeAt(0)), body));
+    };
+    expect(isAnimatedWebp(riff(["VP8X", [0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0]]))).toBe(true);
+    expect(isAnimatedWebp(riff(["VP8X", [0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0]], ["ICCP", [1, 2, 3]], ["ANIM", [0, 0, 0, 0, 0, 0]]))).toBe(true);
+    expect(isAnimatedWebp(riff(["VP8X", [0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0]], ["ALPH", [1]], ["VP8 ", [1, 2]]))).toBe(false);
+    expect(isAnimatedWebp(riff(["VP8L", [1, 2, 3, 4]]))).toBe(false);
+    expect(isAnimatedWebp(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))).toBe(false);
+    expect(isAnimatedWebp(new Uint8Array(0))).toBe(false);
+  });
+
   it("agrees with the server's check on every kind and size edge", () => {
     const cases = [
       ["image/jpeg", 5 * MB],
@@ -55,6 +86,8 @@ describe("attachments: the kind a file goes as, and Meta's limits", () => {
       ["image/webp", 500 * 1024 + 1],
       ["text/html", 100],
       ["application/pdf", 0],
+      ["application/zip", 10],
+      ["application/msword", 10],
     ] as const;
     for (const [type, size] of cases) {
       expect(checkAttachment(file(type, size)).ok, `${type} ${size}`).toBe(checkOutboundMedia(type, size, kindForFile(file(type, size))).ok);

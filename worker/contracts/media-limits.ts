@@ -27,12 +27,70 @@ export const MEDIA_LIMITS: Record<MediaKind, { maxBytes: number; types: readonly
       "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ],
   },
+  // 500 KB is the animated sticker's limit; a static one may be 100 KB (STATIC_STICKER_MAX_BYTES).
   sticker: { maxBytes: 500 * 1024, types: ["image/webp"] },
 };
+
+/** Meta's limit for a static (not animated) WebP sticker. */
+export const STATIC_STICKER_MAX_BYTES = 100 * 1024;
+
+/**
+ * Every type WhatsApp's media upload takes (Meta answers "(#100) Param file must be a file with one
+ * of the following types" for the rest). A document may be any of them — a PNG sent as a file keeps
+ * its full quality — but nothing else: a ZIP or an HTML page never reaches the customer.
+ */
+export const UPLOADABLE_TYPES: readonly string[] = [...new Set(Object.values(MEDIA_LIMITS).flatMap((l) => l.types))];
+
+/** The document types named for people: what WhatsApp accepts as a file. */
+const DOCUMENT_TYPES_SENTENCE = "PDF, plain text, Word, Excel and PowerPoint files (or a JPEG, PNG, WebP, MP4, 3GPP or audio file sent as a document)";
+
+/**
+ * Whether a WebP is animated, from its first bytes (RIFF container: "RIFF" size "WEBP", then
+ * chunks). An animated WebP is an extended one: a VP8X chunk whose flags byte has the animation bit
+ * (0x02) set, followed by an ANIM chunk. Either mark counts; a simple (VP8/VP8L) WebP is static.
+ */
+export function isAnimatedWebp(bytes: Uint8Array): boolean {
+  const ascii = (at: number) => String.fromCharCode(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!, bytes[at + 3]!);
+  if (bytes.length < 16 || ascii(0) !== "RIFF" || ascii(8) !== "WEBP") return false;
+  let at = 12;
+  while (at + 8 <= bytes.length) {
+    const fourcc = ascii(at);
+    const size = (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0;
+    if (fourcc === "VP8X" && at + 8 < bytes.length && (bytes[at + 8]! & 0x02) !== 0) return true;
+    if (fourcc === "ANIM" || fourcc === "ANMF") return true;
+    // Chunks are padded to an even size.
+    at += 8 + size + (size & 1);
+  }
+  return false;
+}
 
 /** "audio/ogg; codecs=opus" → "audio/ogg". */
 export function baseMimeType(mimeType: string): string {
   return mimeType.split(";")[0]!.trim().toLowerCase();
+}
+
+/** Types by file extension, for the files a browser sends without one (type "" or octet-stream). */
+const TYPE_BY_EXTENSION: Record<string, string> = {
+  pdf: "application/pdf",
+  txt: "text/plain",
+  doc: "application/msword",
+  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  xls: "application/vnd.ms-excel",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  ppt: "application/vnd.ms-powerpoint",
+  pptx: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+};
+
+/**
+ * A file's type: the one it came with, else (none, or application/octet-stream — what browsers
+ * send for an .xlsx on some systems) the one its document extension names, so an Office file
+ * whose type the browser did not know still goes as that document.
+ */
+export function typeForFile(mimeType: string, name: string): string {
+  const type = baseMimeType(mimeType);
+  if (type && type !== "application/octet-stream") return type;
+  const extension = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
+  return (extension && TYPE_BY_EXTENSION[extension]) || type || "application/octet-stream";
 }
 
 const KIND_BY_TYPE = new Map<string, MediaKind>();
@@ -56,13 +114,16 @@ export function formatLimit(bytes: number): string {
 
 /**
  * Meta's rules for a file a business sends, checked before anything is uploaded: a type WhatsApp
- * accepts for that kind (the kind follows the type unless asked for, e.g. a PNG as a document), and
- * the kind's size limit (image 5 MB, video and audio 16 MB, document 100 MB, sticker 500 KB).
+ * accepts for that kind (the kind follows the type unless asked for, e.g. a PNG as a document; a
+ * document is one of Meta's document types or another type WhatsApp uploads), and the kind's size
+ * limit (image 5 MB, video and audio 16 MB, document 100 MB, sticker 100 KB static / 500 KB
+ * animated). `animated` is what the sticker's bytes say (isAnimatedWebp); unknown (the composer,
+ * before reading the file) checks the larger limit and leaves the smaller one to the server.
  */
-export function checkOutboundMedia(mimeType: string, size: number, requested?: MediaKind): MediaCheck {
+export function checkOutboundMedia(mimeType: string, size: number, requested?: MediaKind, animated?: boolean): MediaCheck {
   const type = baseMimeType(mimeType);
   const kind = requested ?? mediaKindForType(type);
-  const limits = MEDIA_LIMITS[kind];
+  const limits = kind === "sticker" && animated === false ? { ...MEDIA_LIMITS.sticker, maxBytes: STATIC_STICKER_MAX_BYTES } : MEDIA_LIMITS[kind];
   const fail = (status: 413 | 422, code: "media_type_unsupported" | "media_empty" | "media_too_large", message: string): MediaCheck => ({
     ok: false,
     status,
@@ -71,7 +132,9 @@ export function checkOutboundMedia(mimeType: string, size: number, requested?: M
     maxBytes: limits.maxBytes,
     message,
   });
-  // Any file may go as a document; other kinds only in their own types.
+  if (kind === "document" && !UPLOADABLE_TYPES.includes(type)) {
+    return fail(422, "media_type_unsupported", `WhatsApp does not accept ${type || "this file type"} as a document. Accepted: ${DOCUMENT_TYPES_SENTENCE}.`);
+  }
   if (kind !== "document" && !limits.types.includes(type)) {
     return fail(
       422,
@@ -81,7 +144,8 @@ export function checkOutboundMedia(mimeType: string, size: number, requested?: M
   }
   if (size === 0) return fail(422, "media_empty", "The file is empty.");
   if (size > limits.maxBytes) {
-    return fail(413, "media_too_large", `WhatsApp accepts ${kind === "document" ? "documents" : `${kind}s`} up to ${formatLimit(limits.maxBytes)}; this file is larger.`);
+    const what = kind === "sticker" ? (animated === undefined ? "stickers" : animated ? "animated stickers" : "static stickers") : kind === "document" ? "documents" : kind === "audio" ? "audio" : `${kind}s`;
+    return fail(413, "media_too_large", `WhatsApp accepts ${what} up to ${formatLimit(limits.maxBytes)}; this file is larger.`);
   }
   return { ok: true, kind };
 }

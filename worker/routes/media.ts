@@ -22,6 +22,7 @@ import { mediaHeaders, mediaKey, safeContentType, sanitizeFilename } from "../se
 import { validate } from "../validation";
 import { DEFAULT_GRAPH_API_URL } from "../whatsapp/graph-client";
 import { uploadMedia } from "../whatsapp/graph-media";
+import { isAnimatedWebp, mediaKindForType, typeForFile } from "../contracts/media-limits";
 import { checkOutboundMedia } from "../whatsapp/outbound";
 
 const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
@@ -97,8 +98,11 @@ conversationMediaRoutes.post("/:id/media", validate("param", IdParam), async (c)
     const path = issue.path?.map((p) => String(p.key)).join(".");
     throw new ApiError(400, "invalid_request", `${path ? `${path}: ` : ""}${issue.message}`);
   }
-  const mimeType = safeContentType(file.type);
-  const check = checkOutboundMedia(mimeType, file.size, fields.output.kind as MediaKind | undefined);
+  const mimeType = typeForFile(safeContentType(file.type), file.name);
+  const requested = fields.output.kind as MediaKind | undefined;
+  // Meta allows a static sticker 100 KB and an animated one 500 KB: the WebP's header tells which.
+  const animated = (requested ?? mediaKindForType(mimeType)) === "sticker" ? isAnimatedWebp(new Uint8Array(await file.slice(0, 4096).arrayBuffer())) : undefined;
+  const check = checkOutboundMedia(mimeType, file.size, requested, animated);
   if (!check.ok) throw new ApiError(check.status, check.code, check.message);
   const kind = check.kind;
   const voice = fields.output.voice === "true";

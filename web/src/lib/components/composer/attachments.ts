@@ -3,7 +3,7 @@
  * very numbers the server checks (worker/contracts/media-limits.ts), so an agent learns before
  * uploading anything that a 7 MB photo is too large. The server checks again (413/422).
  */
-import { checkOutboundMedia, formatLimit, MEDIA_LIMITS, mediaKindForType } from "$contracts/media-limits";
+import { checkOutboundMedia, formatLimit, MEDIA_LIMITS, mediaKindForType, typeForFile } from "$contracts/media-limits";
 import type { MediaKind } from "$contracts/whatsapp";
 
 export type { MediaKind };
@@ -17,11 +17,13 @@ export interface FileLike {
 
 /**
  * The kind a file goes as: its type's kind (JPEG/PNG image, MP4/3GPP video, AAC/AMR/MP3/M4A/Ogg
- * audio, WebP sticker), anything else as a document. A WebP over the sticker limit goes as a
- * document rather than failing: WhatsApp has no WebP image kind.
+ * audio, WebP sticker), anything else as a document (which WhatsApp takes only in its document
+ * types: checkAttachment says so). A WebP over the sticker limit goes as a document rather than
+ * failing: WhatsApp has no WebP image kind. A static sticker's smaller limit (100 KB) needs the
+ * file's bytes: the server checks it (413).
  */
 export function kindForFile(file: FileLike): MediaKind {
-  const kind = mediaKindForType(file.type);
+  const kind = mediaKindForType(typeForFile(file.type, file.name));
   if (kind === "sticker" && file.size > MEDIA_LIMITS.sticker.maxBytes) return "document";
   return kind;
 }
@@ -36,7 +38,7 @@ export type AttachmentCheck = { ok: true; kind: MediaKind } | { ok: false; probl
 
 /** Meta's rules for this file as `kind` (default: kindForFile). */
 export function checkAttachment(file: FileLike, kind: MediaKind = kindForFile(file)): AttachmentCheck {
-  const check = checkOutboundMedia(file.type || "application/octet-stream", file.size, kind);
+  const check = checkOutboundMedia(typeForFile(file.type, file.name), file.size, kind);
   if (check.ok) return { ok: true, kind: check.kind };
   if (check.code === "media_empty") return { ok: false, problem: { key: "outbound.attach.empty" } };
   if (check.code === "media_too_large") {
