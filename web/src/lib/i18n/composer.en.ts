@@ -101,7 +101,7 @@ const composerEn = {
     linkPreview: "Link preview",
   },
   errors: {
-    media_too_large: "This file is larger than WhatsApp accepts (images 5 MB, video and audio 16 MB, documents 100 MB, stickers 500 KB).",
+    media_too_large: "This file is larger than WhatsApp accepts (images 5 MB, video and audio 16 MB, documents 100 MB, stickers 100 KB, or 500 KB when animated).",
     media_type_unsupported: "WhatsApp does not accept this type of file as that kind. Send it as a document instead.",
     media_empty: "The file is empty.",
   },
