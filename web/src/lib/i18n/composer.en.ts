@@ -102,7 +102,7 @@ const composerEn = {
   },
   errors: {
     media_too_large: "This file is larger than WhatsApp accepts (images 5 MB, video and audio 16 MB, documents 100 MB, stickers 100 KB, or 500 KB when animated).",
-    media_type_unsupported: "WhatsApp does not accept this type of file as that kind. Send it as a document instead.",
+    media_type_unsupported: "WhatsApp does not accept this type of file as that kind. Documents must be PDF, plain text, Word, Excel or PowerPoint files; a picture, video or audio file can go as a document.",
     media_empty: "The file is empty.",
   },
 };

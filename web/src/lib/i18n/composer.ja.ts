@@ -100,7 +100,7 @@ const composerJa: ComposerDictionary = {
   },
   errors: {
     media_too_large: "このファイルは WhatsApp の上限を超えています（画像 5 MB、動画・音声 16 MB、ドキュメント 100 MB、スタンプ 100 KB・アニメーションは 500 KB）。",
-    media_type_unsupported: "WhatsApp はこの種類のファイルをその形式では受け付けません。ドキュメントとして送ってください。",
+    media_type_unsupported: "WhatsApp はこの種類のファイルをその形式では受け付けません。ドキュメントは PDF・テキスト・Word・Excel・PowerPoint のファイルに限られます（画像・動画・音声はドキュメントとして送れます）。",
     media_empty: "ファイルが空です。",
   },
 };
