@@ -229,3 +229,52 @@ describe("POST /api/conversations/:id/read", () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe("the inbox's channel filter (several numbers in one workspace)", () => {
+  const NUMBER_A = "555000901";
+  const NUMBER_B = "555000902";
+
+  async function channelOf(phoneNumberId: string): Promise<string> {
+    return (await env.DB.prepare("SELECT id FROM channels WHERE phone_number_id = ?").bind(phoneNumberId).first<{ id: string }>())!.id;
+  }
+
+  async function threads(session: Session, query: string): Promise<ConversationSummary[]> {
+    const res = await get(session, `/api/conversations?${query}`);
+    if (res.status !== 200) throw new Error(`list answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as List).conversations;
+  }
+
+  it("?channel= returns only that number's threads — a customer who wrote to both appears once in each", async ({ expect }) => {
+    const both = phone();
+    const onlyA = phone();
+    const onlyB = phone();
+    // A webhook for a number Chorus has not seen creates its channel.
+    await postWebhook(inbound({ from: both, name: "Ines Both", text: "Hi A", phoneNumberId: NUMBER_A }));
+    await postWebhook(inbound({ from: onlyA, name: "Ada Only", text: "Hi A", phoneNumberId: NUMBER_A }));
+    await postWebhook(inbound({ from: both, name: "Ines Both", text: "Hi B", phoneNumberId: NUMBER_B }));
+    await postWebhook(inbound({ from: onlyB, name: "Olu Only", text: "Hi B", phoneNumberId: NUMBER_B }));
+    const [channelA, channelB] = [await channelOf(NUMBER_A), await channelOf(NUMBER_B)];
+    expect(channelA).not.toBe(channelB);
+    const threadIds = {
+      bothA: (await conversationOf({ waId: both }, NUMBER_A))!,
+      onlyA: (await conversationOf({ waId: onlyA }, NUMBER_A))!,
+      bothB: (await conversationOf({ waId: both }, NUMBER_B))!,
+      onlyB: (await conversationOf({ waId: onlyB }, NUMBER_B))!,
+    };
+    expect(threadIds.bothA).not.toBe(threadIds.bothB);
+
+    for (const session of [owner, await signedIn("agent")]) {
+      const a = await threads(session, `channel=${channelA}`);
+      expect(a.map((t) => t.id).sort()).toEqual([threadIds.bothA, threadIds.onlyA].sort());
+      expect(new Set(a.map((t) => t.channelId))).toEqual(new Set([channelA]));
+      const b = await threads(session, `channel=${channelB}`);
+      expect(b.map((t) => t.id).sort()).toEqual([threadIds.bothB, threadIds.onlyB].sort());
+      expect(new Set(b.map((t) => t.channelId))).toEqual(new Set([channelB]));
+      // The filter holds with a search too: Ines on B is not Ines on A.
+      expect((await threads(session, `channel=${channelB}&q=ines`)).map((t) => t.id)).toEqual([threadIds.bothB]);
+    }
+    // Without a filter the inbox shows every number's threads.
+    const all = (await threads(owner, "limit=100")).map((t) => t.id);
+    expect(all).toEqual(expect.arrayContaining(Object.values(threadIds)));
+  });
+});
