@@ -57,6 +57,21 @@ describe("replies and text", () => {
   });
 });
 
+describe("link previews", () => {
+  it("a link goes without a preview unless asked for: preview_url false when previewUrl is absent or false, true when true", async ({ expect }) => {
+    const owner = await signedIn("owner");
+    const { id } = await thread();
+    await sent(await send(owner, id, { text: "Catalogue: https://shop.example/a" }));
+    await sent(await send(owner, id, { text: "Catalogue: https://shop.example/b", previewUrl: false }));
+    await sent(await send(owner, id, { text: "Catalogue: https://shop.example/c", previewUrl: true }));
+    expect(graph.sends().map((s) => s.body!.text)).toEqual([
+      { body: "Catalogue: https://shop.example/a", preview_url: false },
+      { body: "Catalogue: https://shop.example/b", preview_url: false },
+      { body: "Catalogue: https://shop.example/c", preview_url: true },
+    ]);
+  });
+});
+
 describe("interactive messages", () => {
   it("reply buttons", async ({ expect }) => {
     const owner = await signedIn("owner");
