@@ -28,7 +28,7 @@ import type { InboundMessageData, MetaError, StatusData } from "../worker/whatsa
 import type { MessageContent, Reaction } from "../worker/contracts/whatsapp";
 import { accessTokenFor } from "../worker/services/channel-tokens";
 import { fetchMediaIntoR2, mediaKey } from "../worker/services/media";
-import { PAIR_RATE_MIN_DELAY_MS, rateLimitBackoff } from "../worker/whatsapp/rate-limits";
+import { PAIR_RATE_MIN_DELAY_MS, pairRateSlot, rateLimitBackoff } from "../worker/whatsapp/rate-limits";
 import {
   previewOf,
   toIndexRow,
@@ -68,8 +68,17 @@ export const WINDOW_MS = 24 * HOUR;
  * are free until it ends. (Meta, "Pricing: free entry point window".)
  */
 export const AD_WINDOW_MS = 72 * HOUR;
-/** The holder of a thread hears this long before its 24-hour window closes (issue 5). */
+/** The holder of a thread hears this long before its 24-hour window closes (issue 5); WINDOW_WARNING_MINUTES changes it. */
 export const WINDOW_WARNING_MS = HOUR;
+
+/**
+ * The closing-soon lead time from the `WINDOW_WARNING_MINUTES` var (1 to 1,380 minutes — within
+ * the 24-hour window); unset or not a whole number in range → one hour.
+ */
+export function windowWarningMs(setting: string | undefined): number {
+  const minutes = Number(setting);
+  return Number.isInteger(minutes) && minutes >= 1 && minutes <= 23 * 60 ? minutes * 60_000 : WINDOW_WARNING_MS;
+}
 /** A send waits inline for its rate slot up to this long; longer, it goes back to the outbox. */
 const MAX_INLINE_RATE_WAIT_MS = 2_000;
 /** After a 131056 (pair rate limit), the thread's sends stay at least 6 s apart for this long. */
@@ -721,8 +730,8 @@ export class ConversationDO extends DurableObject<Env> {
     const thread = this.thread()!;
     if (thread.window_ends_at === windowEnd && windowEnd > now) {
       this.setTimer("window", "close", windowEnd);
-      // Issue 5: the holder hears before it closes (WINDOW_WARNING_MS ahead, or now if that is past).
-      this.setTimer("window_warn", "soon", Math.max(now, windowEnd - WINDOW_WARNING_MS));
+      // Issue 5: the holder hears before it closes (the warning's lead time ahead, or now if that is past).
+      this.setTimer("window_warn", "soon", Math.max(now, windowEnd - windowWarningMs(this.env.WINDOW_WARNING_MINUTES)));
     }
     this.setLastMessage(message.timestamp, previewOf(message.text, message.type), "in");
     events.push(this.messageEvent("message.created", id, now));
@@ -1541,14 +1550,14 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   /**
-   * The window closes within WINDOW_WARNING_MS: tell the holder (notification centre, pushed live),
+   * The window closes within the warning's lead time: tell the holder (notification centre, pushed live),
    * once per window end. Nobody holds it: the team's queue shows the countdown instead.
    */
   private warnWindowClosing(horizon: number): void {
     const thread = this.thread();
     if (!thread?.assignee_id || thread.window_ends_at === null) return;
     const end = thread.window_ends_at;
-    if (end <= Date.now() || end - horizon > WINDOW_WARNING_MS || thread.window_warned_for === end) return;
+    if (end <= Date.now() || end - horizon > windowWarningMs(this.env.WINDOW_WARNING_MINUTES) || thread.window_warned_for === end) return;
     this.sql.exec("UPDATE thread SET window_warned_for = ?", end);
     this.notifyLater({
       userId: thread.assignee_id,
@@ -1565,13 +1574,14 @@ export class ConversationDO extends DurableObject<Env> {
     if (end === null || end <= now) return;
     if (renew) this.sql.exec("UPDATE thread SET window_warned_for = NULL");
     else if (thread!.window_warned_for === end) return;
-    this.setTimer("window_warn", "soon", Math.max(now, end - WINDOW_WARNING_MS));
+    this.setTimer("window_warn", "soon", Math.max(now, end - windowWarningMs(this.env.WINDOW_WARNING_MINUTES)));
   }
 
   /**
-   * Before a Graph call: the number's send rate (SendRateDO, one per channel) and — after Meta
-   * said 131056 — the pair rate limit (one message every 6 s to this customer). A short wait
-   * happens here; a long one puts the row back in the outbox for the alarm. False: not now.
+   * Before a Graph call: the number's send rate (SendRateDO, one per channel) and Meta's pair rate
+   * limit to this customer — kept ahead of time (a burst of 45, then one every 6 s: `pair_tat`)
+   * and, after Meta still said 131056, every send 6 s apart for a while. A short wait happens
+   * here; a long one puts the row back in the outbox for the alarm. False: not now.
    */
   private async waitForSendSlot(messageId: string, channelId: string, dueAt: number): Promise<boolean> {
     this.inFlight.add(messageId);
@@ -1587,6 +1597,8 @@ export class ConversationDO extends DurableObject<Env> {
       // A row scheduled for later (a retry) was already spaced when it was scheduled.
       wait = Math.max(wait, Number(this.meta("last_send_at") ?? 0) + PAIR_RATE_MIN_DELAY_MS - Math.max(now, dueAt));
     }
+    const pair = pairRateSlot(Number(this.meta("pair_tat") ?? 0), now);
+    wait = Math.max(wait, pair.wait);
     if (wait > MAX_INLINE_RATE_WAIT_MS) {
       this.inFlight.delete(messageId);
       this.sql.exec("UPDATE outbox SET state = 'queued', sending_since = NULL, next_attempt_at = ? WHERE message_id = ?", now + wait, messageId);
@@ -1597,6 +1609,8 @@ export class ConversationDO extends DurableObject<Env> {
     this.inFlight.delete(messageId);
     if (!this.one("SELECT 1 AS x FROM outbox WHERE message_id = ?", messageId)) return false;
     this.setMeta("last_send_at", String(Date.now()));
+    // Counted only for a send that goes (a row sent back to the outbox did not use its slot).
+    this.setMeta("pair_tat", String(pairRateSlot(Number(this.meta("pair_tat") ?? 0), Date.now()).tat));
     return true;
   }
 

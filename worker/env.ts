@@ -35,6 +35,8 @@ export interface Env {
   EMAIL_API_URL?: string;
   /** Bearer key for EMAIL_API_URL (a secret). */
   EMAIL_API_KEY?: string;
+  /** Minutes before the 24-hour window closes that its holder is warned (issue 5); default 60. */
+  WINDOW_WARNING_MINUTES?: string;
   /** "on" enables /simulator (npm start only). */
   SIMULATOR?: string;
   /** "on" lets `npm run bench` ask for Server-Timing and D1 query counts (worker/bench-metrics.ts); never set in wrangler.toml. */

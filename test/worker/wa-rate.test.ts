@@ -7,6 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { Message } from "../../worker/contracts/api";
+import { PAIR_RATE_BURST, PAIR_RATE_INTERVAL_MS, pairRateSlot } from "../../worker/whatsapp/rate-limits";
 import { signedIn, TEST_ORIGIN } from "./helpers/session";
 import { useWaGraph } from "./helpers/wa-graph";
 import { conversationOf, inbound, phone, postWebhook } from "./helpers/webhook";
@@ -84,5 +85,56 @@ describe("the pair rate limit (131056)", () => {
     await runDurableObjectAlarm(stub);
     const texts = graph.sends().map((c) => (c.body as { text: { body: string } }).text.body);
     expect(texts).toEqual(["one", "one", "two"]);
+  });
+});
+
+describe("the pair rate limit, kept before Meta has to say 131056", () => {
+  it("GCRA: a burst of 45 to one customer goes at once, then one every 6 s, and the credit comes back with time", ({ expect }) => {
+    const t0 = 1_000_000;
+    let tat = 0;
+    const waits: number[] = [];
+    for (let i = 0; i < 47; i++) {
+      const slot = pairRateSlot(tat, t0);
+      waits.push(slot.wait);
+      if (slot.wait === 0) tat = slot.tat;
+    }
+    expect(waits.slice(0, PAIR_RATE_BURST)).toEqual(Array(PAIR_RATE_BURST).fill(0));
+    expect(waits.slice(PAIR_RATE_BURST)).toEqual([PAIR_RATE_INTERVAL_MS, PAIR_RATE_INTERVAL_MS]);
+    // After 6 s one more message may go; after 270 s the whole burst again.
+    expect(pairRateSlot(tat, t0 + PAIR_RATE_INTERVAL_MS).wait).toBe(0);
+    expect(pairRateSlot(tat, t0 + PAIR_RATE_BURST * PAIR_RATE_INTERVAL_MS).tat).toBe(t0 + PAIR_RATE_BURST * PAIR_RATE_INTERVAL_MS + PAIR_RATE_INTERVAL_MS);
+  });
+
+  it("under a burst of 47 replies to one customer: 45 reach Meta at once, the rest wait 6 s each in order, and Meta never says 131056", async ({ expect }) => {
+    const owner = await signedIn("owner");
+    const from = phone();
+    await postWebhook(inbound({ from }));
+    const id = (await conversationOf({ waId: from }))!;
+    const stub = env.CONVERSATION.getByName(id);
+    const statuses: number[] = [];
+    for (let i = 0; i < 47; i++) statuses.push((await send(owner, id, `burst ${i}`)).status);
+    expect(statuses).toEqual(Array(47).fill(201));
+
+    const sent = () => graph.sends().map((c) => (c.body as { text: { body: string } }).text.body);
+    expect(sent()).toEqual(Array.from({ length: PAIR_RATE_BURST }, (_, i) => `burst ${i}`));
+    const outbox = () =>
+      runInDurableObject(stub, (_i, state) =>
+        state.storage.sql
+          .exec<{ text: string; next_attempt_at: number }>("SELECT m.text, o.next_attempt_at FROM outbox o JOIN messages m ON m.id = o.message_id ORDER BY m.seq")
+          .toArray(),
+      );
+    const waiting = await outbox();
+    expect(waiting.map((r) => r.text)).toEqual(["burst 45", "burst 46"]);
+    // The 46th is due one pair interval after the burst's credit ran out (about 6 s from the first send).
+    const firstSentAt = graph.sends()[0]!.at;
+    expect(waiting[0]!.next_attempt_at - firstSentAt).toBeGreaterThanOrEqual(PAIR_RATE_INTERVAL_MS - 50);
+
+    // An alarm that fires early (as the test runs it at once) still keeps the pace: nothing more
+    // reaches Meta before its time, and the order stays.
+    await runDurableObjectAlarm(stub);
+    expect(sent()).toHaveLength(PAIR_RATE_BURST);
+    expect((await outbox()).map((r) => r.text)).toEqual(["burst 45", "burst 46"]);
+    // Meta was never pushed into a 131056: every send it got was accepted on the first try.
+    expect(graph.sends()).toHaveLength(new Set(graph.sends().map((c) => JSON.stringify(c.body))).size);
   });
 });

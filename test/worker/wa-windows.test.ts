@@ -6,7 +6,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { WINDOW_WARNING_MS } from "../../durable-objects/conversation";
+import { WINDOW_WARNING_MS, windowWarningMs } from "../../durable-objects/conversation";
 import { signedIn, TEST_ORIGIN } from "./helpers/session";
 import { useWaGraph } from "./helpers/wa-graph";
 import { conversationOf, inbound, phone, postWebhook, seconds, statusUpdate, wamid } from "./helpers/webhook";
@@ -74,6 +74,17 @@ describe("the closing-soon alert", () => {
     for (let i = 0; i < 3; i++) await runDurableObjectAlarm(stub);
     const n = (await env.DB.prepare("SELECT count(*) AS n FROM notifications WHERE conversation_id = ?").bind(id).first<{ n: number }>())!.n;
     expect(n).toBe(0);
+  });
+});
+
+describe("the closing-soon lead time (WINDOW_WARNING_MINUTES)", () => {
+  it("is one hour unless the var names a whole number of minutes within the window", ({ expect }) => {
+    expect(windowWarningMs(undefined)).toBe(WINDOW_WARNING_MS);
+    expect(WINDOW_WARNING_MS).toBe(60 * 60_000);
+    expect(windowWarningMs("30")).toBe(30 * 60_000);
+    expect(windowWarningMs("180")).toBe(3 * 60 * 60_000);
+    expect(windowWarningMs("1380")).toBe(23 * 60 * 60_000);
+    for (const bad of ["", "0", "-5", "1.5", "1381", "two hours"]) expect(windowWarningMs(bad), bad).toBe(WINDOW_WARNING_MS);
   });
 });
 
