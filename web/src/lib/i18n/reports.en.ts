@@ -75,6 +75,7 @@ const reportsEn = {
       messagesOut: "Messages out",
       automated: "{count} automated",
       failedSends: "Failed sends",
+      freeEntryOpened: "Free ad windows",
       handled: "Threads handled",
       firstResponse: "First response",
       response: "Response time",
@@ -93,6 +94,7 @@ const reportsEn = {
       messagesIn: "Messages customers sent.",
       messagesOut: "Replies sent by people. Replies from API tokens and automations are counted apart as automated.",
       failedSends: "Replies WhatsApp refused or that failed after every retry.",
+      freeEntryOpened: "Conversations from a click-to-WhatsApp ad or post answered within 24 hours: each opened a 72-hour window in which every message, templates included, is free.",
       handled: "Episodes in which the agent sent at least one reply, counted on the day of their first reply in it.",
       firstResponse:
         "Per episode: from the customer's first message to the first reply by a person. A reopened conversation gets its own. Automated replies do not count. Episodes started by an agent have none (they are left out, not counted as zero).",

@@ -75,6 +75,7 @@ const reportsJa: SameKeys<ReportsMessages> = {
       messagesOut: "送信メッセージ",
       automated: "自動 {count}件",
       failedSends: "送信失敗",
+      freeEntryOpened: "広告の無料期間",
       handled: "対応した会話",
       firstResponse: "初回応答時間",
       response: "応答時間",
@@ -93,6 +94,7 @@ const reportsJa: SameKeys<ReportsMessages> = {
       messagesIn: "顧客が送ったメッセージの数。",
       messagesOut: "人が送った返信の数。APIトークンや自動化による返信は「自動」として別に数えます。",
       failedSends: "WhatsAppに拒否された、またはすべての再試行に失敗した返信の数。",
+      freeEntryOpened: "WhatsAppへのクリック広告や投稿から始まり24時間以内に返信した会話の数。それぞれ72時間、テンプレートを含むすべてのメッセージが無料になります。",
       handled: "エージェントが1回以上返信したエピソードの数。その中での最初の返信の日に数えます。",
       firstResponse:
         "エピソードごとに、顧客の最初のメッセージから人による最初の返信までの時間。再開した会話にはそれぞれの初回応答があります。自動返信は数えません。エージェントから始まったエピソードには初回応答がありません（0ではなく除外します）。",
