@@ -15,6 +15,7 @@ import type { ConversationSummary } from "../../worker/contracts/api";
 import type { Env } from "../../worker/env";
 import type { SimCustomer, SimMessage, SimulatorDO } from "../../worker/simulator/simulator-do";
 import { signedIn } from "./helpers/session";
+import { useWaGraph } from "./helpers/wa-graph";
 
 const BASE = "http://example.com";
 const GRAPH_MESSAGES = `${BASE}/simulator/graph/v24.0/${SIM_PHONE_NUMBER_ID}/messages`;
@@ -538,5 +539,212 @@ describe("end to end through the Worker's own webhook", () => {
       contact: { waId: null, userId: byUsername.userId, username: "e2e_no_phone" },
       lastMessagePreview: "hi, no phone here",
     });
+  });
+});
+
+describe("every inbound kind the simulator sends (issue 5)", () => {
+  async function send(customerId: string, body: Record<string, unknown>) {
+    const res = await call(`/simulator/api/customers/${customerId}/send`, json("POST", body));
+    if (res.status !== 201) throw new Error(`send ${JSON.stringify(body)} answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { message: SimMessage }).message;
+  }
+  const valueOf = (sent: Captured[], wamid: string) =>
+    sent.find((c) => {
+      const value = c.json.entry?.[0]?.changes?.[0]?.value;
+      return value?.messages?.[0]?.id === wamid || value?.message_echoes?.[0]?.id === wamid;
+    })!.json.entry[0].changes[0];
+
+  it("a video (MP4) and a sticker (WebP): Meta's media objects, the files kept where the Graph fake serves them", async ({ expect }) => {
+    const sent = await captureWebhooks();
+    const customer = await createCustomer({ phone: uniquePhone() });
+    const video = await send(customer.id, { kind: "media", sample: "clip", caption: "Unboxing" });
+    const sticker = await send(customer.id, { kind: "media", sample: "sticker" });
+    expect(video).toMatchObject({ direction: "in", kind: "video", status: "accepted" });
+
+    const v = valueOf(sent, video.id).value.messages[0];
+    expect(v).toMatchObject({ type: "video", video: { id: expect.stringMatching(/^\d{16}$/), mime_type: "video/mp4", sha256: expect.any(String), caption: "Unboxing" } });
+    const s = valueOf(sent, sticker.id).value.messages[0];
+    expect(s).toEqual(expect.objectContaining({ type: "sticker", sticker: { id: expect.any(String), mime_type: "image/webp", sha256: expect.any(String), animated: false } }));
+
+    const mp4 = new Uint8Array(await (await env.MEDIA.get(`simulator/media/${v.video.id}`))!.arrayBuffer());
+    expect(new TextDecoder().decode(mp4.slice(4, 8))).toBe("ftyp");
+    const webp = new Uint8Array(await (await env.MEDIA.get(`simulator/media/${s.sticker.id}`))!.arrayBuffer());
+    expect(new TextDecoder().decode(webp.slice(0, 4))).toBe("RIFF");
+    expect(new TextDecoder().decode(webp.slice(8, 16))).toBe("WEBPVP8L");
+
+    // The page shows the files same-origin, with their own type.
+    const file = await call(`/simulator/api/media/${v.video.id}`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("Content-Type")).toBe("video/mp4");
+    expect(file.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect((await call("/simulator/api/media/123")).status).toBe(404);
+    expect((await call("/simulator/api/media/not-digits")).status).toBe(400);
+  });
+
+  it("a product inquiry, forwarded and frequently forwarded text: Meta's context fields", async ({ expect }) => {
+    const sent = await captureWebhooks();
+    const customer = await createCustomer({ phone: uniquePhone() });
+    const inquiry = await send(customer.id, { kind: "product_inquiry", text: "Is this available in large?", productRetailerId: "tee-l" });
+    const forwarded = await send(customer.id, { kind: "forwarded", text: "Look at this" });
+    const often = await send(customer.id, { kind: "forwarded", text: "Share this!", frequently: true });
+
+    expect(valueOf(sent, inquiry.id).value.messages[0]).toMatchObject({
+      type: "text",
+      text: { body: "Is this available in large?" },
+      context: { from: SIM_DISPLAY_PHONE_NUMBER, id: expect.stringMatching(/^wamid\./), referred_product: { catalog_id: expect.stringMatching(/^\d+$/), product_retailer_id: "tee-l" } },
+    });
+    expect(valueOf(sent, forwarded.id).value.messages[0].context).toEqual({ forwarded: true });
+    expect(valueOf(sent, often.id).value.messages[0].context).toEqual({ frequently_forwarded: true });
+  });
+
+  it("a changed number: Meta's system notice from the old number, without contacts; the customer has the new number after", async ({ expect }) => {
+    const sent = await captureWebhooks();
+    const phone = uniquePhone();
+    const customer = await createCustomer({ phone, name: "Sheena Nelson" });
+    const notice = await send(customer.id, { kind: "system", newPhone: "+1 219 555 5358" });
+    const value = valueOf(sent, notice.id).value;
+    expect(value.contacts).toBeUndefined();
+    expect(value.messages[0]).toEqual({
+      from: phone,
+      from_user_id: customer.userId,
+      id: notice.id,
+      timestamp: expect.stringMatching(/^\d+$/),
+      type: "system",
+      system: { body: expect.stringMatching(/^User Sheena Nelson changed from .+ to 1 219-555-5358$/), wa_id: "12195555358", type: "user_changed_number" },
+    });
+    const after = (await (await call(`/simulator/api/customers/${customer.id}`)).json()) as { customer: SimCustomer };
+    expect(after.customer).toMatchObject({ waId: "12195555358", userId: customer.userId });
+
+    // Another customer's number, a customer without one: refused, named.
+    const other = await createCustomer({ phone: uniquePhone() });
+    const taken = await call(`/simulator/api/customers/${other.id}/send`, json("POST", { kind: "system", newPhone: "12195555358" }));
+    expect(taken.status).toBe(409);
+    expect(await taken.json()).toMatchObject({ error: { code: "customer_exists" } });
+    const noPhone = await createCustomer({ username: "no_phone_to_change" });
+    const refused = await call(`/simulator/api/customers/${noPhone.id}/send`, json("POST", { kind: "system" }));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { code: "invalid_request", message: expect.stringContaining("phone number") } });
+  });
+
+  it("an unsupported message: type unsupported with error 131051 and the v24 unsupported.type", async ({ expect }) => {
+    const sent = await captureWebhooks();
+    const customer = await createCustomer({ phone: uniquePhone() });
+    const poll = await send(customer.id, { kind: "unsupported" });
+    const message = valueOf(sent, poll.id).value.messages[0];
+    expect(message.errors).toEqual([
+      { code: 131051, title: "Message type unknown", message: "Message type unknown", error_data: { details: "Message type is currently not supported." } },
+    ]);
+    expect(message).toMatchObject({ type: "unsupported", unsupported: { type: "poll_creation" } });
+  });
+
+  it("an echo: the owner answering from the WhatsApp Business app as an smb_message_echoes webhook", async ({ expect }) => {
+    const sent = await captureWebhooks();
+    const phone = uniquePhone();
+    const customer = await createCustomer({ phone });
+    const echo = await send(customer.id, { kind: "echo", text: "Hi, the owner here" });
+    expect(echo).toMatchObject({ direction: "out", echo: true, kind: "text", status: "accepted", webhookStatus: 200 });
+    const change = valueOf(sent, echo.id);
+    expect(change.field).toBe("smb_message_echoes");
+    expect(change.value.messages).toBeUndefined();
+    expect(change.value.message_echoes).toEqual([
+      { from: SIM_DISPLAY_PHONE_NUMBER, to: phone, to_user_id: customer.userId, id: echo.id, timestamp: expect.stringMatching(/^\d+$/), type: "text", text: { body: "Hi, the owner here" } },
+    ]);
+    const webhook = sent.find((c) => c.json.entry[0].changes[0].value.message_echoes?.[0]?.id === echo.id)!;
+    expect(await signatureIsValid(webhook)).toBe(true);
+  });
+
+  it("refuses an unknown kind and bad fields with 400", async ({ expect }) => {
+    const customer = await createCustomer({ phone: uniquePhone() });
+    for (const body of [{ kind: "poll" }, { kind: "forwarded" }, { kind: "unsupported", metaType: "<script>" }, { kind: "system", newPhone: "12" }]) {
+      const res = await call(`/simulator/api/customers/${customer.id}/send`, json("POST", body));
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: "invalid_request" } });
+    }
+  });
+});
+
+describe("played, for voice notes", () => {
+  it("follows read with played for audio the business sent with voice: true, and only for those", async ({ expect }) => {
+    const sent = await captureWebhooks();
+    const phone = uniquePhone();
+    const customer = await createCustomer({ phone });
+    await chat(customer.id, true);
+    const audio = (voice: boolean) =>
+      graphSend({ messaging_product: "whatsapp", to: phone, type: "audio", audio: { link: "https://example.com/note.ogg", ...(voice ? { voice: true } : {}) } });
+    const voiceWamid = ((await (await audio(true)).json()) as any).messages[0].id as string;
+    const plainWamid = ((await (await audio(false)).json()) as any).messages[0].id as string;
+    const kinds = (wamid: string) => statusesFor(sent, wamid).map((c) => c.json.entry[0].changes[0].value.statuses[0].status);
+    await runTimersUntil(() => kinds(voiceWamid).length >= 4 && kinds(plainWamid).length >= 3, () => chat(customer.id, true));
+    for (let i = 0; i < 3; i++) await runDueTimers();
+
+    expect(kinds(voiceWamid)).toEqual(["sent", "delivered", "read", "played"]);
+    expect(kinds(plainWamid)).toEqual(["sent", "delivered", "read"]);
+    const played = statusesFor(sent, voiceWamid)[3]!.json.entry[0].changes[0].value.statuses[0];
+    expect(played).toEqual({ id: voiceWamid, status: "played", timestamp: expect.stringMatching(/^\d+$/), recipient_id: phone, recipient_user_id: customer.userId });
+    expect((await chat(customer.id)).find((m) => m.id === voiceWamid)?.status).toBe("played");
+  });
+});
+
+describe("every new simulator kind, stored by Chorus (end to end)", () => {
+  // The Conversation DO fetches inbound media from GRAPH_API_URL (graph.test here): Meta's fake
+  // answers, so the video and sticker stay pending instead of failing a DNS lookup.
+  useWaGraph();
+  const worker = (exports as unknown as { default: Fetcher }).default;
+
+  it("stores video, sticker, product inquiry, forwards, unsupported, an echo and a changed number with the right content — one contact throughout", async ({ expect }) => {
+    await runInDurableObject(simulator(), (instance: SimulatorDO) => {
+      instance.webhookTransport = (url, init) => worker.fetch(new Request(url, init));
+    });
+    const { headers } = await signedIn("owner");
+    const phone = uniquePhone();
+    const customer = await createCustomer({ phone, name: "Kinds Kim" });
+    const send = async (body: Record<string, unknown>) => {
+      const res = await call(`/simulator/api/customers/${customer.id}/send`, json("POST", body));
+      const { message } = (await res.json()) as { message: SimMessage };
+      expect(message.status, JSON.stringify(body)).toBe("accepted");
+      return message;
+    };
+    await send({ kind: "text", text: "hello" });
+    let conversationId: string | undefined;
+    for (let i = 0; i < 40 && !conversationId; i++) {
+      const list = (await (await worker.fetch(`${BASE}/api/conversations`, { headers })).json()) as { conversations: ConversationSummary[] };
+      conversationId = list.conversations.find((c) => c.contact.waId === phone)?.id;
+      if (!conversationId) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(conversationId).toBeTruthy();
+
+    const video = await send({ kind: "media", sample: "clip", caption: "Unboxing" });
+    const sticker = await send({ kind: "media", sample: "sticker" });
+    const inquiry = await send({ kind: "product_inquiry", text: "In large?", productRetailerId: "tee-l" });
+    const forwarded = await send({ kind: "forwarded", text: "Look at this" });
+    const often = await send({ kind: "forwarded", text: "Share this!", frequently: true });
+    const poll = await send({ kind: "unsupported" });
+    const echo = await send({ kind: "echo", text: "The owner, from the app" });
+    const notice = await send({ kind: "system", newPhone: `1219${String(Date.now()).slice(-7)}` });
+    const newPhone = ((await (await call(`/simulator/api/customers/${customer.id}`)).json()) as { customer: SimCustomer }).customer.waId!;
+    const afterChange = await send({ kind: "text", text: "writing from my new number" });
+
+    type Stored = { wamid: string; direction: string; content: any };
+    let messages: Stored[] = [];
+    for (let i = 0; i < 40; i++) {
+      const res = await worker.fetch(`${BASE}/api/conversations/${conversationId}/messages`, { headers });
+      messages = ((await res.json()) as { messages: Stored[] }).messages;
+      if (messages.some((m) => m.wamid === afterChange.id)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const byWamid = (wamid: string) => messages.find((m) => m.wamid === wamid);
+    expect(byWamid(video.id)?.content).toMatchObject({ kind: "video", media: { mimeType: "video/mp4", caption: "Unboxing" } });
+    expect(byWamid(sticker.id)?.content).toMatchObject({ kind: "sticker", media: { mimeType: "image/webp", animated: false } });
+    expect(byWamid(inquiry.id)?.content).toMatchObject({ kind: "text", body: "In large?", context: { referredProduct: { productRetailerId: "tee-l" } } });
+    expect(byWamid(forwarded.id)?.content).toMatchObject({ kind: "text", context: { forwarded: true } });
+    expect(byWamid(often.id)?.content).toMatchObject({ kind: "text", context: { forwarded: true, frequentlyForwarded: true } });
+    expect(byWamid(poll.id)?.content).toMatchObject({ kind: "unsupported", metaType: "poll_creation", errorCode: 131051, errorTitle: "Message type unknown" });
+    expect(byWamid(echo.id)).toMatchObject({ direction: "out", content: { kind: "text", body: "The owner, from the app", source: "business_app" } });
+    expect(byWamid(notice.id)?.content).toMatchObject({ kind: "system", systemType: "user_changed_number", newWaId: newPhone });
+    // The new number wrote into the same thread: one contact, now with the new number.
+    expect(byWamid(afterChange.id)).toMatchObject({ direction: "in", content: { kind: "text", body: "writing from my new number" } });
+    const list = (await (await worker.fetch(`${BASE}/api/conversations`, { headers })).json()) as { conversations: ConversationSummary[] };
+    expect(list.conversations.filter((c) => c.contact.userId === customer.userId).map((c) => c.id)).toEqual([conversationId]);
+    expect(list.conversations.find((c) => c.id === conversationId)?.contact.waId).toBe(newPhone);
   });
 });

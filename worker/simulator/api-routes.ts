@@ -9,8 +9,10 @@ import { ApiError } from "../errors";
 import { validate } from "../validation";
 import { SIM_BUSINESS_NAME, SIM_DISPLAY_PHONE_NUMBER, SIM_PHONE_NUMBER_ID, SIM_WABA_ID, SIMULATOR_DO_NAME } from "./constants";
 import { rememberOrigin, webhookOrigin } from "./origin";
-import { CustomerSendKindBody, metaMessageFor } from "./inbound-kinds";
+import { CustomerSendKindBody, KindNotPossible, metaMessageFor, type MetaMessageSpec } from "./inbound-kinds";
 import { SAMPLE_FILES } from "./sample-media";
+import { simulatorMediaKey } from "./graph-routes";
+import { contentDisposition, safeContentType } from "../services/media";
 
 const Phone = v.pipe(
   v.string(),
@@ -122,13 +124,27 @@ simulatorApiRoutes.get("/samples", (c) =>
 );
 
 /**
- * The customer sends any other kind (issue 5): a sample picture, voice note, document or sticker,
- * a location, a contact card, a reply button or list choice, a Flow answer, a reaction, an order,
- * a template quick-reply, or text from a click-to-WhatsApp ad — each as Meta's webhook carries it.
+ * The customer sends any other kind (issue 5): a sample picture, video, voice note, document or
+ * sticker, a location, a contact card, a reply button or list choice, a Flow answer, a reaction, an
+ * order, a product inquiry, a template quick-reply, forwarded text, text from a click-to-WhatsApp
+ * ad, a changed-number notice, a message WhatsApp does not support — each as Meta's webhook carries
+ * it — or (kind "echo") the owner answers this customer from the WhatsApp Business app.
  */
 simulatorApiRoutes.post("/customers/:id/send", validate("param", CustomerParam), validate("json", CustomerSendKindBody), async (c) => {
-  const spec = await metaMessageFor(c.env, c.req.valid("json"));
-  const result = await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).customerSendsKind(c.req.valid("param").id, spec);
+  const simulator = c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME);
+  const customer = await simulator.getCustomer(c.req.valid("param").id);
+  if (!customer) throw customerNotFound();
+  let spec: MetaMessageSpec;
+  try {
+    spec = await metaMessageFor(c.env, c.req.valid("json"), customer);
+  } catch (err) {
+    if (err instanceof KindNotPossible) throw new ApiError(400, "invalid_request", err.message);
+    throw err;
+  }
+  const result = await simulator.customerSendsKind(customer.id, spec);
+  if (!result.ok && result.reason === "number_taken") {
+    throw new ApiError(409, "customer_exists", "A simulated customer with this phone number already exists.", { field: "newPhone" });
+  }
   if (!result.ok) throw customerNotFound();
   return c.json({ message: result.message }, 201);
 });
@@ -137,6 +153,30 @@ simulatorApiRoutes.post("/customers/:id/send", validate("param", CustomerParam),
 simulatorApiRoutes.post("/graph/fail-media-lookups", validate("json", v.object({ count: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)) })), async (c) => {
   await c.env.SIMULATOR_DO.getByName(SIMULATOR_DO_NAME).failMediaLookups(c.req.valid("json").count);
   return c.body(null, 204);
+});
+
+const MediaParam = v.object({ id: v.pipe(v.string(), v.regex(/^[0-9]{1,20}$/, "A media id is digits.")) });
+
+/**
+ * A file the Graph fake holds (what Chorus uploaded to send, or a sample a customer sent), for the
+ * simulator page to show business media as the customer's phone would: same origin (the page's
+ * CSP allows 'self' only). Only pictures, audio and video render inline; anything else downloads,
+ * never sniffed, sandboxed.
+ */
+simulatorApiRoutes.get("/media/:id", validate("param", MediaParam), async (c) => {
+  const object = await c.env.MEDIA.get(simulatorMediaKey(c.req.valid("param").id));
+  if (!object) throw new ApiError(404, "media_not_found", "The simulator holds no file with this media id.");
+  const contentType = safeContentType(object.httpMetadata?.contentType);
+  return new Response(object.body, {
+    headers: {
+      "Content-Type": contentType,
+      "Content-Length": String(object.size),
+      "Content-Disposition": contentDisposition(contentType, object.customMetadata?.filename ?? null),
+      "X-Content-Type-Options": "nosniff",
+      "Content-Security-Policy": "sandbox; default-src 'none'",
+      "Cache-Control": "no-store",
+    },
+  });
 });
 
 simulatorApiRoutes.all("*", () => {

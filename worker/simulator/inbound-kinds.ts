@@ -5,12 +5,20 @@
  */
 import * as v from "valibot";
 import type { Env } from "../env";
+import { SIM_DISPLAY_PHONE_NUMBER } from "./constants";
 import { newMediaId, simulatorMediaKey } from "./graph-routes";
 import { SAMPLE_FILES } from "./sample-media";
-import type { SimJson } from "./simulator-do";
+import type { SimCustomer, SimJson } from "./simulator-do";
 
 const Text = (max: number) => v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(max));
 const Wamid = v.pipe(v.string(), v.minLength(1), v.maxLength(256));
+/** A phone number as people type it → Meta's wa_id (digits, country code first). */
+const Phone = v.pipe(
+  v.string(),
+  v.trim(),
+  v.transform((s) => s.replace(/[\s().-]/g, "").replace(/^\+/, "")),
+  v.regex(/^[1-9][0-9]{7,14}$/, "Enter the phone number with its country code: 8 to 15 digits, e.g. 15551234567."),
+);
 
 export const CustomerSendKindBody = v.variant("kind", [
   v.object({
@@ -45,6 +53,23 @@ export const CustomerSendKindBody = v.variant("kind", [
       v.minLength(1),
     ),
   }),
+  /** A question about a catalog product: text with `context.referred_product`. */
+  v.object({
+    kind: v.literal("product_inquiry"),
+    text: Text(4096),
+    productRetailerId: v.optional(Text(100)),
+    catalogId: v.optional(v.pipe(v.string(), v.regex(/^[0-9]{1,20}$/, "A catalog id is digits."))),
+    /** The product message asked about (a wamid of the chat); a fresh id when left out. */
+    replyTo: v.optional(Wamid),
+  }),
+  /** Forwarded text: `context.forwarded`, or `context.frequently_forwarded` (forwarded more than 5 times). */
+  v.object({ kind: v.literal("forwarded"), text: Text(4096), frequently: v.optional(v.boolean()) }),
+  /** Meta's `system` notice that the customer changed number (a fresh number when left out). */
+  v.object({ kind: v.literal("system"), newPhone: v.optional(Phone) }),
+  /** A message WhatsApp does not deliver to the API (e.g. a poll): `type: "unsupported"` with error 131051. */
+  v.object({ kind: v.literal("unsupported"), metaType: v.optional(v.pipe(v.string(), v.regex(/^[a-z_]{1,40}$/, "Lowercase letters and underscores."))) }),
+  /** The owner answers from the WhatsApp Business app (coexistence): an `smb_message_echoes` webhook. */
+  v.object({ kind: v.literal("echo"), text: Text(4096) }),
 ]);
 export type CustomerSendKindBody = v.InferOutput<typeof CustomerSendKindBody>;
 
@@ -54,7 +79,35 @@ export interface MetaMessageSpec {
   text: string;
   context?: { [key: string]: SimJson };
   referral?: { [key: string]: SimJson };
+  /** Message-level `errors` (Meta puts them on `unsupported` messages). */
+  errors?: SimJson[];
+  /** `system` user_changed_number: the new wa_id, which the simulated customer has from then on. */
+  newWaId?: string;
+  /** Sent as an `smb_message_echoes` webhook (business → customer from the Business app). */
+  echo?: boolean;
 }
+
+/** Thrown for a kind this customer cannot send (the route turns it into a 400). */
+export class KindNotPossible extends Error {}
+
+/** A number as WhatsApp writes it in a changed-number notice ("1 650-555-1111"). */
+function spokenNumber(digits: string): string {
+  if (digits.length === 11 && digits.startsWith("1")) return `1 ${digits.slice(1, 4)}-${digits.slice(4, 7)}-${digits.slice(7)}`;
+  return digits;
+}
+
+function freshNumber(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(7));
+  return `1555${Array.from(bytes, (b) => String(b % 10)).join("")}`;
+}
+
+/** The id of a business message Meta would point a product inquiry at, when the chat has none. */
+function freshWamid(): string {
+  return `wamid.${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(30))))}`;
+}
+
+/** The simulated business's product catalog (orders and product inquiries point at it). */
+const SIM_CATALOG_ID = "100000000000009";
 
 const AD_REFERRAL = {
   source_url: "https://fb.me/chorus-sim-ad",
@@ -68,7 +121,7 @@ const AD_REFERRAL = {
 };
 
 /** The Meta message object for one customer action (sample files are stored first). */
-export async function metaMessageFor(env: Env, body: CustomerSendKindBody): Promise<MetaMessageSpec> {
+export async function metaMessageFor(env: Env, body: CustomerSendKindBody, customer: SimCustomer): Promise<MetaMessageSpec> {
   const context = (replyTo: string | undefined) => (replyTo ? { context: { id: replyTo } } : {});
   switch (body.kind) {
     case "text":
@@ -128,11 +181,50 @@ export async function metaMessageFor(env: Env, body: CustomerSendKindBody): Prom
       return {
         type: "order",
         content: {
-          catalog_id: "100000000000009",
+          catalog_id: SIM_CATALOG_ID,
           ...(body.text ? { text: body.text } : {}),
           product_items: body.items.map((i) => ({ product_retailer_id: i.productRetailerId, quantity: i.quantity, item_price: i.price, currency: i.currency })),
         },
         text: body.text ?? `${body.items.length} item(s)`,
       };
+    case "product_inquiry":
+      return {
+        type: "text",
+        content: { body: body.text },
+        text: body.text,
+        context: {
+          from: SIM_DISPLAY_PHONE_NUMBER,
+          id: body.replyTo ?? freshWamid(),
+          referred_product: { catalog_id: body.catalogId ?? SIM_CATALOG_ID, product_retailer_id: body.productRetailerId ?? "tee-m" },
+        },
+      };
+    case "forwarded":
+      return {
+        type: "text",
+        content: { body: body.text },
+        text: body.text,
+        // Meta's samples carry one flag or the other, never both.
+        context: body.frequently ? { frequently_forwarded: true } : { forwarded: true },
+      };
+    case "system": {
+      if (!customer.waId) throw new KindNotPossible("A customer without a phone number cannot change number.");
+      const newWaId = body.newPhone ?? freshNumber();
+      if (newWaId === customer.waId) throw new KindNotPossible("The new number is the customer's number already.");
+      const notice = `User ${customer.name} changed from ${spokenNumber(customer.waId)} to ${spokenNumber(newWaId)}`;
+      return { type: "system", content: { body: notice, wa_id: newWaId, type: "user_changed_number" }, text: notice, newWaId };
+    }
+    case "unsupported": {
+      const metaType = body.metaType ?? "poll_creation";
+      return {
+        type: "unsupported",
+        content: { type: metaType },
+        text: `[${metaType}]`,
+        errors: [
+          { code: 131051, title: "Message type unknown", message: "Message type unknown", error_data: { details: "Message type is currently not supported." } },
+        ],
+      };
+    }
+    case "echo":
+      return { type: "text", content: { body: body.text }, text: body.text, echo: true };
   }
 }

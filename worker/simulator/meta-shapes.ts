@@ -14,7 +14,8 @@ export interface SimCustomerIdentity {
   name: string;
 }
 
-export type OutboundStatus = "sent" | "delivered" | "read";
+/** `played`: the customer listened to a voice note the business sent (after `read`). */
+export type OutboundStatus = "sent" | "delivered" | "read" | "played";
 
 export interface Pricing {
   billable: boolean;
@@ -47,7 +48,7 @@ export function metaTimestamp(ms: number): string {
   return String(Math.floor(ms / 1000));
 }
 
-function envelope(value: Record<string, unknown>) {
+function envelope(value: Record<string, unknown>, field: "messages" | "smb_message_echoes" = "messages") {
   return {
     object: "whatsapp_business_account",
     entry: [
@@ -60,7 +61,7 @@ function envelope(value: Record<string, unknown>) {
               metadata: { display_phone_number: SIM_DISPLAY_PHONE_NUMBER, phone_number_id: SIM_PHONE_NUMBER_ID },
               ...value,
             },
-            field: "messages",
+            field,
           },
         ],
       },
@@ -79,12 +80,21 @@ export function inboundTextWebhook(customer: SimCustomerIdentity, message: { wam
 
 /**
  * Any inbound message kind (issue 5): `type` and its object exactly as Meta nests them
- * (`{"type":"image","image":{…}}`), plus an optional `context` (a reply, a product inquiry) and
- * `referral` (a click-to-WhatsApp ad).
+ * (`{"type":"image","image":{…}}`), plus an optional `context` (a reply, a product inquiry, a
+ * forward), `referral` (a click-to-WhatsApp ad) and message-level `errors` (an `unsupported`
+ * message). A `system` notice comes without `contacts`, as in Meta's reference.
  */
 export function inboundWebhook(
   customer: SimCustomerIdentity,
-  message: { wamid: string; at: number; type: string; content: unknown; context?: Record<string, unknown>; referral?: Record<string, unknown> },
+  message: {
+    wamid: string;
+    at: number;
+    type: string;
+    content: unknown;
+    context?: Record<string, unknown>;
+    referral?: Record<string, unknown>;
+    errors?: unknown[];
+  },
 ) {
   const contact: Record<string, unknown> = {
     profile: customer.username ? { name: customer.name, username: customer.username } : { name: customer.name },
@@ -98,9 +108,23 @@ export function inboundWebhook(
   Object.assign(msg, { id: message.wamid, timestamp: metaTimestamp(message.at) });
   if (message.context) msg.context = message.context;
   if (message.referral) msg.referral = message.referral;
+  if (message.errors) msg.errors = message.errors;
   Object.assign(msg, { type: message.type, [message.type]: message.content });
 
-  return envelope({ contacts: [contact], messages: [msg] });
+  return envelope(message.type === "system" ? { messages: [msg] } : { contacts: [contact], messages: [msg] });
+}
+
+/**
+ * The webhook Meta POSTs when the owner writes to a customer from the WhatsApp Business app
+ * (coexistence): field `smb_message_echoes`, `message_echoes[]` with `from` = the business number,
+ * `to` = the customer's phone (left out without one) and `to_user_id` = their business-scoped id.
+ */
+export function echoWebhook(customer: SimCustomerIdentity, message: { wamid: string; at: number; type: string; content: unknown }) {
+  const echo: Record<string, unknown> = { from: SIM_DISPLAY_PHONE_NUMBER };
+  if (customer.waId) echo.to = customer.waId;
+  echo.to_user_id = customer.userId;
+  Object.assign(echo, { id: message.wamid, timestamp: metaTimestamp(message.at), type: message.type, [message.type]: message.content });
+  return envelope({ message_echoes: [echo] }, "smb_message_echoes");
 }
 
 /** Meta's answer to GET /{media-id}: a short-lived URL to download the file with the token. */
@@ -121,8 +145,8 @@ export function statusWebhook(
   if (customer.waId) s.recipient_id = customer.waId;
   s.recipient_user_id = customer.userId;
   if (status.callbackData !== null) s.biz_opaque_callback_data = status.callbackData;
-  // Meta attaches pricing to sent and delivered, not to read (Graph API v24+ dropped `conversation`).
-  if (status.pricing && status.status !== "read") s.pricing = status.pricing;
+  // Meta attaches pricing to sent and delivered, not to read or played (Graph API v24+ dropped `conversation`).
+  if (status.pricing && (status.status === "sent" || status.status === "delivered")) s.pricing = status.pricing;
   return envelope({ statuses: [s] });
 }
 

@@ -8,7 +8,7 @@ import type { AppEnv } from "../env";
 import script from "./client/simulator.js";
 
 export const PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; media-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const HTML = `<!doctype html>
@@ -162,6 +162,11 @@ h2 { font-size: 1rem; }
 .bubble { position: relative; }
 .reaction { position: absolute; bottom: -.7rem; right: .4rem; background: #fff; border-radius: 999px; padding: 0 .25rem; font-size: .8rem; box-shadow: 0 1px 2px rgba(11, 20, 26, .2); }
 .msg:has(.reaction) { margin-bottom: .6rem; }
+.media { display: block; max-width: 100%; margin: .15rem 0; border-radius: .35rem; }
+img.media { max-height: 240px; }
+img.media-sticker { max-width: 120px; background: transparent; }
+audio.media { width: min(260px, 100%); }
+.media-file { display: block; margin: .15rem 0; color: #008069; }
 .quote { border-left: 3px solid #06cf9c; background: rgba(11, 20, 26, .05); border-radius: .3rem; padding: .2rem .45rem; margin-bottom: .2rem; font-size: .8rem; color: #54656f; white-space: pre-wrap; }
 
 .compose { display: flex; gap: .5rem; align-items: flex-end; padding: .5rem .7rem; background: #f0f2f5; }

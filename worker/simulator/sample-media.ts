@@ -1,8 +1,9 @@
 /**
  * The simulator's bundled sample files, generated in code (no downloads, nothing binary checked
- * in): a small PNG picture, an Ogg Opus voice note (one second of silence), a one-page PDF and a
- * WebP-less sticker stand-in (PNG). Each is a valid file of its type, so the inbox renders and
- * plays them exactly as it would real media.
+ * in): a small PNG picture, an Ogg Opus voice note (one second of silence), a one-page PDF, a WebP
+ * sticker (Meta sends stickers as image/webp) and a tiny MP4 video. Each is a structurally valid
+ * file of its type, so Chorus stores and serves it exactly as it would real media. The MP4 carries
+ * a video track without samples: enough for every MP4 parser, nothing a browser can play.
  */
 
 const encoder = new TextEncoder();
@@ -185,6 +186,105 @@ export function samplePdf(text = "Chorus simulator: invoice #1001"): Uint8Array<
   return encoder.encode(body) as Uint8Array<ArrayBuffer>;
 }
 
+// ---- WebP -------------------------------------------------------------------------------------
+
+/** Writes bits least-significant first, as VP8L reads them. */
+class BitWriter {
+  private bytes: number[] = [];
+  private bit = 0;
+  write(value: number, count: number) {
+    for (let i = 0; i < count; i++) {
+      if (this.bit === 0) this.bytes.push(0);
+      const last = this.bytes.length - 1;
+      if ((value >>> i) & 1) this.bytes[last] = this.bytes[last]! | (1 << this.bit);
+      this.bit = (this.bit + 1) % 8;
+    }
+  }
+  done(): Uint8Array {
+    return new Uint8Array(this.bytes);
+  }
+}
+
+function u32le(n: number): Uint8Array {
+  return new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff]);
+}
+
+/**
+ * A `size`×`size` single-colour lossless WebP (VP8L). Every prefix code is a "simple" code with one
+ * symbol, so each pixel takes zero bits: the whole image is a header and five one-symbol codes.
+ */
+export function sampleWebp(size = 64, [r, g, b, a]: [number, number, number, number] = [255, 196, 0, 255]): Uint8Array<ArrayBuffer> {
+  const w = new BitWriter();
+  w.write(0x2f, 8); // VP8L signature
+  w.write(size - 1, 14);
+  w.write(size - 1, 14);
+  w.write(a === 255 ? 0 : 1, 1); // alpha_is_used (a hint)
+  w.write(0, 3); // version
+  w.write(0, 1); // no transforms
+  w.write(0, 1); // no colour cache
+  w.write(0, 1); // no meta prefix codes
+  // Green, red, blue, alpha, distance: each a simple code of one 8-bit symbol.
+  for (const symbol of [g, r, b, a, 0]) {
+    w.write(1, 1); // simple code
+    w.write(0, 1); // one symbol
+    w.write(1, 1); // 8-bit symbol
+    w.write(symbol, 8);
+  }
+  let data = w.done();
+  if (data.length % 2) data = concat([data, new Uint8Array(1)]); // RIFF chunks are padded to even sizes
+  const chunk = concat([encoder.encode("VP8L"), u32le(w.done().length), data]);
+  return concat([encoder.encode("RIFF"), u32le(4 + chunk.length), encoder.encode("WEBP"), chunk]);
+}
+
+// ---- MP4 --------------------------------------------------------------------------------------
+
+function box(type: string, ...parts: Uint8Array[]): Uint8Array {
+  const body = concat(parts);
+  return concat([u32be(8 + body.length), encoder.encode(type), body]);
+}
+
+function fullBox(type: string, version: number, flags: number, ...parts: Uint8Array[]): Uint8Array {
+  return box(type, new Uint8Array([version, (flags >>> 16) & 0xff, (flags >>> 8) & 0xff, flags & 0xff]), ...parts);
+}
+
+function zeros(n: number): Uint8Array {
+  return new Uint8Array(n);
+}
+
+function u16be(n: number): Uint8Array {
+  return new Uint8Array([(n >>> 8) & 0xff, n & 0xff]);
+}
+
+/** The unity matrix of mvhd/tkhd (16.16 and 2.30 fixed point). */
+const MATRIX = concat([u32be(0x00010000), u32be(0), u32be(0), u32be(0), u32be(0x00010000), u32be(0), u32be(0), u32be(0), u32be(0x40000000)]);
+
+/**
+ * A structurally valid ISO BMFF / MP4 file (ftyp, moov with one `vide` track, mdat) of
+ * `width`×`height`, one second long, whose track has no samples. Parsers accept it; there is no
+ * picture to decode.
+ */
+export function sampleMp4(width = 160, height = 90): Uint8Array<ArrayBuffer> {
+  const timescale = 1000;
+  const duration = 1000;
+  const ftyp = box("ftyp", encoder.encode("isom"), u32be(0x200), encoder.encode("isomiso2mp41"));
+  const mvhd = fullBox("mvhd", 0, 0, u32be(0), u32be(0), u32be(timescale), u32be(duration), u32be(0x00010000), u16be(0x0100), zeros(10), MATRIX, zeros(24), u32be(2));
+  const tkhd = fullBox("tkhd", 0, 3, u32be(0), u32be(0), u32be(1), u32be(0), u32be(duration), zeros(8), u16be(0), u16be(0), u16be(0), u16be(0), MATRIX, u32be(width << 16), u32be(height << 16));
+  const mdhd = fullBox("mdhd", 0, 0, u32be(0), u32be(0), u32be(timescale), u32be(duration), u16be(0x55c4 /* "und" */), u16be(0));
+  const hdlr = fullBox("hdlr", 0, 0, u32be(0), encoder.encode("vide"), zeros(12), encoder.encode("Chorus simulator\0"));
+  const vmhd = fullBox("vmhd", 0, 1, zeros(8));
+  const dinf = box("dinf", fullBox("dref", 0, 0, u32be(1), fullBox("url ", 0, 1)));
+  const stbl = box(
+    "stbl",
+    fullBox("stsd", 0, 0, u32be(0)),
+    fullBox("stts", 0, 0, u32be(0)),
+    fullBox("stsc", 0, 0, u32be(0)),
+    fullBox("stsz", 0, 0, u32be(0), u32be(0)),
+    fullBox("stco", 0, 0, u32be(0)),
+  );
+  const trak = box("trak", tkhd, box("mdia", mdhd, hdlr, box("minf", vmhd, dinf, stbl)));
+  return concat([ftyp, box("moov", mvhd, trak), box("mdat")]);
+}
+
 export interface SampleFile {
   kind: "image" | "audio" | "document" | "sticker" | "video";
   mimeType: string;
@@ -197,5 +297,6 @@ export const SAMPLE_FILES: Record<string, SampleFile> = {
   picture: { kind: "image", mimeType: "image/png", filename: "picture.png", bytes: () => samplePng(32) },
   voice: { kind: "audio", mimeType: "audio/ogg", filename: "voice.ogg", bytes: () => sampleOggOpus(1) },
   invoice: { kind: "document", mimeType: "application/pdf", filename: "invoice-1001.pdf", bytes: () => samplePdf() },
-  sticker: { kind: "sticker", mimeType: "image/png", filename: "sticker.png", bytes: () => samplePng(16, [[255, 196, 0], [255, 255, 255]]) },
+  sticker: { kind: "sticker", mimeType: "image/webp", filename: "sticker.webp", bytes: () => sampleWebp(64) },
+  clip: { kind: "video", mimeType: "video/mp4", filename: "clip.mp4", bytes: () => sampleMp4() },
 };

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import type { MetaMessageSpec } from "./inbound-kinds";
 import { newId } from "../ids";
 import {
   CHAT_OPEN_LEASE_MS,
@@ -9,6 +10,7 @@ import {
   WEBHOOK_RETRY_BASE_MS,
 } from "./constants";
 import {
+  echoWebhook,
   inboundWebhook,
   inboundTextWebhook,
   newWamid,
@@ -62,6 +64,8 @@ export interface SimMessage {
   templateName: string | null;
   status: SimMessageStatus;
   callbackData: string | null;
+  /** Business → customer, written by the owner in the WhatsApp Business app (an smb_message_echoes webhook). */
+  echo: boolean;
   /** Customer messages only: the business marked it read through the Graph API. */
   readByBusiness: boolean;
   /** The last webhook answer for a customer message (HTTP status, or null when unreachable). */
@@ -75,7 +79,10 @@ export type CreateCustomerResult =
   | { ok: true; customer: SimCustomer }
   | { ok: false; reason: "exists"; field: "phone" | "username" };
 
-export type CustomerSendsResult = { ok: true; message: SimMessage } | { ok: false; reason: "customer_not_found" };
+export type CustomerSendsResult =
+  | { ok: true; message: SimMessage }
+  | { ok: false; reason: "customer_not_found" }
+  | { ok: false; reason: "number_taken" };
 
 export interface BusinessMessageInput {
   /** `to` as the business sent it (phone number or business-scoped user id), if any. */
@@ -97,7 +104,17 @@ export type AcceptResult =
 
 type TimerKind = "status" | "webhook" | "template_review";
 
-const STATUS_RANK: Record<string, number> = { accepted: 0, sent: 1, delivered: 2, read: 3 };
+const STATUS_RANK: Record<string, number> = { accepted: 0, sent: 1, delivered: 2, read: 3, played: 4 };
+
+/** Meta's `played` exists for voice notes only: audio the business sent with `voice: true`. */
+function isVoiceNote(message: SimMessage): boolean {
+  if (message.kind !== "audio" || !message.payload) return false;
+  try {
+    return (JSON.parse(message.payload) as { voice?: unknown }).voice === true;
+  } catch {
+    return false;
+  }
+}
 
 /** Country code prefixes → the two letters Meta puts in front of a business-scoped user id. */
 const BSUID_COUNTRY: Array<[string, string]> = [
@@ -206,6 +223,11 @@ export class SimulatorDO extends DurableObject<Env> {
       migrateTemplates(this.sql);
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '3')");
     }
+    if (version < 4) {
+      // Issue 5: the owner's answers from the WhatsApp Business app (smb_message_echoes).
+      this.sql.exec("ALTER TABLE messages ADD COLUMN echo INTEGER NOT NULL DEFAULT 0");
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '4')");
+    }
   }
 
   // ---- customers -------------------------------------------------------------------------------
@@ -303,32 +325,37 @@ export class SimulatorDO extends DurableObject<Env> {
 
   /**
    * The customer sends any kind (issue 5): `type` and its Meta object (`content`), with an optional
-   * reply context and ad referral, as Meta's webhook carries them. `text` is what the chat shows.
+   * reply context, ad referral and message-level errors, as Meta's webhook carries them. `text` is
+   * what the chat shows. Two kinds differ: an echo is the owner writing from the WhatsApp Business
+   * app (business → customer, an smb_message_echoes webhook), and a changed-number notice gives
+   * the customer the new number once it is sent (from the old one, as Meta does).
    */
-  async customerSendsKind(
-    customerId: string,
-    spec: { type: string; content: SimJson; text: string; context?: { [key: string]: SimJson }; referral?: { [key: string]: SimJson } },
-  ): Promise<CustomerSendsResult> {
+  async customerSendsKind(customerId: string, spec: MetaMessageSpec): Promise<CustomerSendsResult> {
     const customer = this.customerById(customerId);
     if (!customer) return { ok: false, reason: "customer_not_found" };
+    if (spec.newWaId && this.customerBy("wa_id", spec.newWaId)) return { ok: false, reason: "number_taken" };
     const now = Date.now();
     const wamid = newWamid();
     const payload = { [spec.type]: spec.content, ...(spec.context ? { context: spec.context } : {}), ...(spec.referral ? { referral: spec.referral } : {}) };
     this.sql.exec(
-      `INSERT INTO messages (wamid, customer_id, direction, kind, text, status, payload, created_at, updated_at)
-       VALUES (?, ?, 'in', ?, ?, 'pending', ?, ?, ?)`,
+      `INSERT INTO messages (wamid, customer_id, direction, kind, text, status, payload, echo, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
       wamid,
       customerId,
+      spec.echo ? "out" : "in",
       spec.type,
       spec.text,
       JSON.stringify(payload),
+      spec.echo ? 1 : 0,
       now,
       now,
     );
-    const body = JSON.stringify(
-      inboundWebhook(customer, { wamid, at: now, type: spec.type, content: spec.content, context: spec.context, referral: spec.referral }),
-    );
-    await this.deliver(body, wamid, 1);
+    const webhook = spec.echo
+      ? echoWebhook(customer, { wamid, at: now, type: spec.type, content: spec.content })
+      : inboundWebhook(customer, { wamid, at: now, type: spec.type, content: spec.content, context: spec.context, referral: spec.referral, errors: spec.errors });
+    // The new number is the customer's from now on, whether or not Chorus took the notice yet.
+    if (spec.newWaId) this.sql.exec("UPDATE customers SET wa_id = ? WHERE id = ?", spec.newWaId, customerId);
+    await this.deliver(JSON.stringify(webhook), wamid, 1);
     return { ok: true, message: this.messageByWamid(wamid)! };
   }
 
@@ -476,7 +503,8 @@ export class SimulatorDO extends DurableObject<Env> {
     const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").toArray()[0]?.due ?? null;
     if (next === null) return;
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+    // A timer already due (or made due by a test) fires now: setAlarm refuses times <= 0.
+    if (current === null || current > next) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
 
   private async fireStatus(wamid: string, status: OutboundStatus) {
@@ -497,6 +525,8 @@ export class SimulatorDO extends DurableObject<Env> {
     if (status === "delivered" && this.customerById(customer.id)?.chatOpen) {
       this.scheduleStatus(wamid, "read", Date.now() + READ_AFTER_MS);
     }
+    // The customer who read a voice note plays it: Meta reports that as `played`.
+    if (status === "read" && isVoiceNote(message)) this.scheduleStatus(wamid, "played", Date.now() + READ_AFTER_MS);
   }
 
   // ---- webhooks --------------------------------------------------------------------------------
@@ -512,7 +542,8 @@ export class SimulatorDO extends DurableObject<Env> {
     const willRetry = !ok && attempt < WEBHOOK_MAX_ATTEMPTS;
     if (wamid) {
       const linked = this.messageByWamid(wamid);
-      if (linked && linked.direction === "in") {
+      // A customer message, or the owner's echo: its bubble shows whether Chorus took the webhook.
+      if (linked && (linked.direction === "in" || linked.echo)) {
         const state = ok ? "accepted" : willRetry ? "retrying" : "refused";
         this.sql.exec(
           "UPDATE messages SET status = ?, webhook_status = ?, webhook_error = ?, updated_at = ? WHERE wamid = ?",
@@ -592,6 +623,7 @@ export class SimulatorDO extends DurableObject<Env> {
       templateName: r.template_name === null ? null : String(r.template_name),
       status: String(r.status) as SimMessageStatus,
       callbackData: r.callback_data === null ? null : String(r.callback_data),
+      echo: Number(r.echo) === 1,
       readByBusiness: Number(r.read_by_business) === 1,
       webhookStatus: r.webhook_status === null ? null : Number(r.webhook_status),
       webhookError: r.webhook_error === null ? null : String(r.webhook_error),

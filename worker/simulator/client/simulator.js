@@ -65,7 +65,15 @@ const MESSAGES = {
     kindOrder: "🛒 Order",
     kindFromAd: "📣 Send as from an ad",
     kindFlow: "📝 Form answer",
+    kindVideo: "🎬 Video",
+    kindProduct: "🛍 Ask about a product",
+    kindForwarded: "↪ Forwarded",
+    kindFrequentlyForwarded: "↪↪ Forwarded many times",
+    kindChangedNumber: "☎ Change number",
+    kindUnsupported: "📊 Poll (unsupported)",
+    kindEcho: "📱 Owner answers from the Business app",
     reactLabel: "React 👍",
+    statusPlayed: "Played",
     line_image: "📷 Photo",
     line_video: "🎬 Video",
     line_audio: "🎤 Audio",
@@ -79,6 +87,12 @@ const MESSAGES = {
     line_button: "Template button",
     line_reply: "↩ Reply",
     line_referral: "📣 From an ad",
+    line_system: "ℹ️ WhatsApp notice",
+    line_unsupported: "⚠ WhatsApp does not deliver this kind to the API",
+    line_forwarded: "↪ Forwarded",
+    line_frequently: "↪↪ Forwarded many times",
+    line_product: "🛍 About product {product}",
+    line_echo: "📱 Sent from the WhatsApp Business app",
   },
   ja: {
     pageTitle: "WhatsApp シミュレーター · Chorus",
@@ -132,7 +146,15 @@ const MESSAGES = {
     kindOrder: "🛒 注文",
     kindFromAd: "📣 広告経由として送信",
     kindFlow: "📝 フォーム回答",
+    kindVideo: "🎬 動画",
+    kindProduct: "🛍 商品について質問",
+    kindForwarded: "↪ 転送",
+    kindFrequentlyForwarded: "↪↪ 何度も転送",
+    kindChangedNumber: "☎ 電話番号を変更",
+    kindUnsupported: "📊 投票(非対応)",
+    kindEcho: "📱 オーナーがBusinessアプリから返信",
     reactLabel: "👍 でリアクション",
+    statusPlayed: "再生済み",
     line_image: "📷 写真",
     line_video: "🎬 動画",
     line_audio: "🎤 音声",
@@ -146,6 +168,12 @@ const MESSAGES = {
     line_button: "テンプレートのボタン",
     line_reply: "↩ 返信",
     line_referral: "📣 広告から",
+    line_system: "ℹ️ WhatsAppからのお知らせ",
+    line_unsupported: "⚠ WhatsAppはこの種類をAPIに届けません",
+    line_forwarded: "↪ 転送されたメッセージ",
+    line_frequently: "↪↪ 何度も転送されたメッセージ",
+    line_product: "🛍 商品 {product} について",
+    line_echo: "📱 WhatsApp Businessアプリから送信",
   },
 };
 
@@ -160,6 +188,13 @@ const KIND_ACTIONS = [
   ["kindOrder", () => ({ kind: "order", text: composed() || undefined, items: [{ productRetailerId: "tee-m", quantity: 2, price: 20, currency: "USD" }] })],
   ["kindFlow", () => ({ kind: "flow_reply", answers: { date: "2026-12-01", time: "10:30" } })],
   ["kindFromAd", () => ({ kind: "text", text: composed() || "I saw your ad", fromAd: true })],
+  ["kindVideo", () => ({ kind: "media", sample: "clip", caption: composed() || undefined })],
+  ["kindProduct", () => ({ kind: "product_inquiry", text: composed() || "Is this available in large?", productRetailerId: "tee-l" })],
+  ["kindForwarded", () => ({ kind: "forwarded", text: composed() || "Look at this offer" })],
+  ["kindFrequentlyForwarded", () => ({ kind: "forwarded", text: composed() || "Share this with everyone!", frequently: true })],
+  ["kindChangedNumber", () => ({ kind: "system" })],
+  ["kindUnsupported", () => ({ kind: "unsupported", metaType: "poll_creation" })],
+  ["kindEcho", () => ({ kind: "echo", text: composed() || "Hi, this is the owner. I'll check and get back to you." })],
 ];
 
 /** The composer's text, taken (and cleared) for a kind that carries one. */
@@ -180,10 +215,44 @@ async function sendKind(body) {
       state.lastChat = { ...(state.lastChat ?? {}), messages };
       renderMessages(messages);
     }
+    // A changed number is the customer's from now on: the list and the header show it.
+    if (body.kind === "system") await refreshCustomers();
     setBanner("");
   } catch (err) {
     setBanner(err instanceof ApiFailure && err.code === "offline" ? err.message : t("errorRefused", { message: err.message }));
   }
+}
+
+/** Media kinds whose file the Graph fake holds (Chorus's uploads, the customers' samples). */
+const MEDIA_KINDS = new Set(["image", "video", "audio", "document", "sticker"]);
+
+/**
+ * The file itself, as the phone shows it: a picture, a player, a download. Served same-origin by
+ * /simulator/api/media/:id (the CSP allows 'self' only); a file sent by link is left as its label.
+ */
+function mediaPreview(m, payload) {
+  if (!MEDIA_KINDS.has(m.kind) || !payload) return [];
+  const media = m.direction === "out" ? payload : payload[m.kind];
+  const id = typeof media?.id === "string" && /^[0-9]{1,20}$/.test(media.id) ? media.id : null;
+  if (!id) return [];
+  const src = `/simulator/api/media/${encodeURIComponent(id)}`;
+  let node;
+  if (m.kind === "image" || m.kind === "sticker") {
+    node = el("img", m.kind === "sticker" ? "media media-sticker" : "media");
+    node.alt = String(media.caption ?? t(`line_${m.kind}`));
+    node.src = src;
+  } else if (m.kind === "audio" || m.kind === "video") {
+    node = el(m.kind, "media");
+    node.controls = true;
+    node.preload = "metadata";
+    node.src = src;
+  } else {
+    node = el("a", "media-file", `📄 ${String(media.filename ?? t("line_document"))}`);
+    node.href = src;
+    node.download = String(media.filename ?? "");
+  }
+  node.dataset.testid = `sim-media-${m.kind}`;
+  return [node];
 }
 
 function renderKinds() {
@@ -209,11 +278,20 @@ function kindParts(m) {
     payload = null;
   }
   const lineKey = `line_${m.kind}`;
+  if (m.echo) parts.push(el("div", "kind-line", t("line_echo")));
   if (m.kind !== "text" && m.kind !== "template" && MESSAGES.en[lineKey]) parts.push(el("div", "kind-line", t(lineKey)));
-  if (payload?.context) {
-    parts.push(el("div", "kind-line", t("line_reply")));
+  const context = payload?.context ?? null;
+  if (context?.frequently_forwarded) parts.push(el("div", "kind-line", t("line_frequently")));
+  else if (context?.forwarded) parts.push(el("div", "kind-line", t("line_forwarded")));
+  if (context?.referred_product) {
+    parts.push(el("div", "kind-line", t("line_product", { product: String(context.referred_product.product_retailer_id ?? "?") })));
+  }
+  // A reply: the business's `context.message_id`, or the customer's `context.id` (a product inquiry points at the product message).
+  const repliedTo = context?.message_id ?? context?.id ?? null;
+  if (repliedTo) {
+    const quoted = state.lastChat?.messages?.find((x) => x.id === repliedTo);
+    if (!context.referred_product || quoted) parts.push(el("div", "kind-line", t("line_reply")));
     // The quoted message, as the phone shows it above a reply (when this chat holds it).
-    const quoted = state.lastChat?.messages?.find((x) => x.id === payload.context.message_id);
     if (quoted) {
       const quote = el("div", "quote", quoted.text ?? "");
       quote.dataset.testid = "sim-quote";
@@ -518,7 +596,7 @@ function renderChatHeader() {
 }
 
 function statusLabel(status) {
-  return { accepted: t("statusAccepted"), sent: t("statusSent"), delivered: t("statusDelivered"), read: t("statusRead") }[status] ?? status;
+  return { accepted: t("statusAccepted"), sent: t("statusSent"), delivered: t("statusDelivered"), read: t("statusRead"), played: t("statusPlayed") }[status] ?? status;
 }
 
 function deliveryNote(m) {
@@ -543,7 +621,14 @@ function messageNode(m) {
   node.dataset.id = m.id;
   const bubble = el("div", "bubble");
   if (m.kind === "template") bubble.append(el("div", "tpl", t("template", { name: m.templateName ?? "" })));
+  let payload = null;
+  try {
+    payload = m.payload ? JSON.parse(m.payload) : null;
+  } catch {
+    payload = null;
+  }
   bubble.append(...kindParts(m));
+  bubble.append(...mediaPreview(m, payload));
   bubble.append(el("div", "text", m.text));
   bubble.append(...templateAfter(m));
   const meta = el("div", "meta");
@@ -566,17 +651,18 @@ function updateMessageNode(node, m) {
   const note = /** @type {HTMLElement} */ (node.querySelector(".note"));
   const tpl = node.querySelector(".tpl");
   if (tpl) tpl.textContent = t("template", { name: m.templateName ?? "" });
-  if (m.direction === "out") {
+  if (m.direction === "out" && !m.echo) {
     // What the business sent: the status Meta reported back to Chorus.
     node.dataset.status = m.status;
     ticks.textContent = m.status === "accepted" ? "🕓" : m.status === "sent" ? "✓" : "✓✓";
-    ticks.className = `ticks ticks-${m.status}`;
+    // A played voice note keeps its blue ticks (the phone turns its microphone blue).
+    ticks.className = `ticks ticks-${m.status === "played" ? "read" : m.status}`;
     ticks.title = statusLabel(m.status);
     ticks.setAttribute("aria-label", statusLabel(m.status));
     note.textContent = "";
     note.hidden = true;
   } else {
-    // What the customer wrote: did the webhook reach Chorus, and did the business read it?
+    // What the customer wrote (or the owner's echo): did the webhook reach Chorus, and did the business read it?
     node.dataset.delivery = m.status;
     const ok = m.status === "accepted";
     ticks.textContent = m.status === "pending" ? "🕓" : ok ? (m.readByBusiness ? "✓✓" : "✓") : "⚠";
