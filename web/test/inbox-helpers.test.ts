@@ -209,6 +209,10 @@ describe("the reply lock from activity", () => {
     const n: Notification = { id: "n", kind: "mentioned", conversationId: "c", noteId: "x", actor: { id: "a", name: "Anna" }, preview: "@Ben look", contactName: "Sato", createdAt: 0, readAt: null };
     expect(notificationText(t("en"), n)).toEqual({ title: "Anna mentioned you in the conversation with Sato", body: "@Ben look" });
     expect(notificationText(t("ja"), { ...n, kind: "new_message", actor: null, contactName: null }).title).toBe("お客様から新しいメッセージ");
-    expect(notificationText(t("en"), { ...n, kind: "window_closing", actor: null }).title).toMatch(/window with Sato closes within the hour/);
+    // Issue 5: the closing-soon alert from the thread's alarm.
+    expect(notificationText(t("en"), { ...n, kind: "window_closing", actor: null }).title).toBe(
+      "The 24-hour window with Sato closes soon: reply now, or send a template later",
+    );
+    expect(notificationText(t("ja"), { ...n, kind: "window_closing", actor: null }).title).toMatch(/^Satoとの24時間の返信期間がまもなく終わります/);
   });
 });

@@ -169,7 +169,7 @@ const inboxEn = {
       assignedBySystem: "You were assigned a conversation with {contact}",
       mentioned: "{actor} mentioned you in the conversation with {contact}",
       newMessage: "New message from {contact}",
-      windowClosing: "The 24-hour window with {contact} closes within the hour: reply now or send a template later",
+      windowClosing: "The 24-hour window with {contact} closes soon: reply now, or send a template later",
       aCustomer: "a customer",
       someone: "Someone",
       enable: "Turn on desktop notifications",

@@ -168,7 +168,7 @@ const inboxJa: SameKeys<InboxMessages> = {
       assignedBySystem: "{contact}との会話があなたに割り当てられました",
       mentioned: "{actor}さんが{contact}との会話であなたをメンションしました",
       newMessage: "{contact}から新しいメッセージ",
-      windowClosing: "{contact}との24時間の返信期間が1時間以内に終わります。今すぐ返信するか、後でテンプレートを送ってください",
+      windowClosing: "{contact}との24時間の返信期間がまもなく終わります。今すぐ返信するか、後でテンプレートを送ってください",
       aCustomer: "お客様",
       someone: "誰か",
       enable: "デスクトップ通知をオンにする",

@@ -19,11 +19,6 @@ const whatsappEn = {
     template_error: "WhatsApp refused the template message. Check the template and its values, or use another template.",
     whatsapp_error: "WhatsApp refused this message.",
   },
-  desk: {
-    notify: {
-      windowClosing: "The 24-hour window with {contact} closes within the hour",
-    },
-  },
   whatsapp: {
     media: {
       image: "Photo",

@@ -18,11 +18,6 @@ const whatsappJa: SameKeys<WhatsAppMessages> = {
     template_error: "WhatsAppがテンプレートメッセージを拒否しました。テンプレートと値を確認するか、別のテンプレートを使ってください。",
     whatsapp_error: "WhatsAppがこのメッセージを拒否しました。",
   },
-  desk: {
-    notify: {
-      windowClosing: "{contact}との24時間ウィンドウがまもなく(1時間以内に)閉じます",
-    },
-  },
   whatsapp: {
     media: {
       image: "写真",
