@@ -3,14 +3,16 @@
  * dev` and the simulator: an agent attaches a picture with a caption (and is told at once that a
  * 6 MB photo is too large), records a voice note with Chromium's fake microphone (sent as Ogg Opus:
  * the Graph fake receives bytes starting "OggS" and `audio.voice: true`), replies to a specific
- * customer message (quoted in the thread and on the customer's phone), sends reply buttons and a
- * location — and the simulator shows each as the customer sees it.
+ * customer message (quoted in the thread and on the customer's phone), sends reply buttons, a list,
+ * a call-to-action link, a location, a PDF document with a caption and its file name, and text
+ * with a link with the "Link preview" box unticked and ticked — and the simulator's Graph fake
+ * receives each as Meta would, and its page shows each as the customer sees it.
  */
 import type { Browser } from "playwright-core";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
-import { samplePng } from "../../worker/simulator/sample-media";
-import { customerThread as newCustomerThread, signedInOwner } from "./app-api";
+import { samplePdf, samplePng } from "../../worker/simulator/sample-media";
+import { customerThread as newCustomerThread, signedInOwner, type Json } from "./app-api";
 import { collectErrors, launchChromium } from "./browser";
 
 const baseUrl = inject("baseUrl");
@@ -44,7 +46,8 @@ interface SimMessage {
 }
 
 describe("the composer sends every outbound kind", () => {
-  it("a picture with a caption, a recorded voice note, a reply to a message, reply buttons and a location", async ({ expect }) => {
+  // Ten sends through one page, each awaited at the Graph fake: headroom over the 60 s default on a busy machine.
+  it("a picture, a voice note, a reply, reply buttons, a list, a link button, a location, a document and links with and without a preview", { timeout: 120_000 }, async ({ expect }) => {
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 2400 } });
     await signedInOwner(context);
     const { customer, question, conversationId } = await customerThread(context, `Outbound ${run}`, "Do you have the blue mug?");
@@ -53,6 +56,11 @@ describe("the composer sends every outbound kind", () => {
         (m) => m.direction === "out",
       );
     const sentOfKind = async (kind: string) => (await simMessages()).find((m) => m.kind === kind);
+    /** The interactive message of `type` the Graph fake received, as Meta's `interactive` object. */
+    const sentInteractive = async (type: string) => {
+      const found = (await simMessages()).find((m) => m.kind === "interactive" && m.payload && (JSON.parse(m.payload) as { type?: string }).type === type);
+      return found ? (JSON.parse(found.payload!) as Json) : null;
+    };
 
     const page = await context.newPage();
     const errors = collectErrors(page);
@@ -161,6 +169,89 @@ describe("the composer sends every outbound kind", () => {
     const location = JSON.parse((await sentOfKind("location"))!.payload!) as { latitude: number; longitude: number };
     expect([location.latitude, location.longitude]).toEqual([35.6812, 139.7671]);
 
+    // 7. A list: a menu button, one section, two rows (one with a description).
+    await composer.getByTestId("composer-more").click();
+    await composer.getByTestId("composer-more-list").click();
+    const list = composer.getByTestId("interactive-form");
+    expect(await list.getAttribute("data-type")).toBe("list");
+    await list.getByTestId("ix-body").fill("Which colour would you like?");
+    await list.getByTestId("ix-list-button").fill("Colours");
+    await list.getByTestId("ix-section-0").fill("Mugs");
+    await list.getByTestId("ix-row-0-0").fill("Blue");
+    await list.getByTestId("ix-desc-0-0").fill("Glazed, 350 ml");
+    await list.getByTestId("ix-add-row").click();
+    await list.getByTestId("ix-row-0-1").fill("Green");
+    await list.getByTestId("ix-send").click();
+    await list.waitFor({ state: "detached" });
+    await expect.poll(() => sentInteractive("list"), { timeout: 15_000 }).not.toBeNull();
+    const sentList = (await sentInteractive("list"))!;
+    expect(sentList.body).toEqual({ text: "Which colour would you like?" });
+    expect(sentList.action.button).toBe("Colours");
+    expect(sentList.action.sections).toHaveLength(1);
+    expect(sentList.action.sections[0].title).toBe("Mugs");
+    expect(sentList.action.sections[0].rows.map((r: Json) => [r.title, r.description ?? null])).toEqual([
+      ["Blue", "Glazed, 350 ml"],
+      ["Green", null],
+    ]);
+    // Row ids are generated and distinct: the customer's pick comes back by id.
+    expect(new Set(sentList.action.sections[0].rows.map((r: Json) => r.id)).size).toBe(2);
+
+    // 8. A call-to-action link button.
+    await composer.getByTestId("composer-more").click();
+    await composer.getByTestId("composer-more-cta_url").click();
+    const cta = composer.getByTestId("interactive-form");
+    await cta.getByTestId("ix-body").fill("Track your order online");
+    await cta.getByTestId("ix-cta-text").fill("Track order");
+    await cta.getByTestId("ix-cta-url").fill("https://shop.example/track/1001");
+    await cta.getByTestId("ix-send").click();
+    await cta.waitFor({ state: "detached" });
+    await expect.poll(() => sentInteractive("cta_url"), { timeout: 15_000 }).not.toBeNull();
+    const sentCta = (await sentInteractive("cta_url"))!;
+    expect(sentCta.body).toEqual({ text: "Track your order online" });
+    expect(sentCta.action).toMatchObject({ name: "cta_url", parameters: { display_text: "Track order", url: "https://shop.example/track/1001" } });
+
+    // 9. A PDF document: sent as a document with its caption and file name; Meta holds the very bytes.
+    const pdf = Buffer.from(samplePdf("Invoice 1001 for the blue mug"));
+    await composer.getByTestId("composer-attach").setInputFiles({ name: "Invoice 1001.pdf", mimeType: "application/pdf", buffer: pdf });
+    expect(await composer.getByTestId("attachment-draft").getAttribute("data-kind")).toBe("document");
+    await composer.getByTestId("attachment-caption").fill("Your invoice");
+    await composer.getByTestId("attachment-send").click();
+    await expect.poll(async () => Boolean(await sentOfKind("document")), { timeout: 20_000 }).toBe(true);
+    const sentDocument = JSON.parse((await sentOfKind("document"))!.payload!) as { id: string; caption?: string; filename?: string };
+    expect(sentDocument).toMatchObject({ caption: "Your invoice", filename: "Invoice 1001.pdf" });
+    const pdfAtMeta = await context.request.get(`${baseUrl}/simulator/graph/media-download/${sentDocument.id}`, { headers: { Authorization: `Bearer ${GRAPH_TOKEN}` } });
+    expect(pdfAtMeta.status()).toBe(200);
+    expect(pdfAtMeta.headers()["content-type"]).toMatch(/^application\/pdf/);
+    expect((await pdfAtMeta.body()).equals(pdf)).toBe(true);
+    await thread.locator('[data-testid="message-kind"][data-content-kind="document"]').filter({ hasText: "Your invoice" }).waitFor({ timeout: 15_000 });
+
+    // 10. Text with a link: "Link preview" is offered (ticked by default); unticked, the send asks
+    // for none (the Graph payload's preview_url is false: wa-outbound.test.ts); ticked, it asks.
+    const messagesPost = () =>
+      page.waitForRequest((r) => r.method() === "POST" && new URL(r.url()).pathname === `/api/conversations/${conversationId}/messages`);
+    const input = composer.getByTestId("composer-input");
+    await input.fill("Our catalogue: https://shop.example/catalogue");
+    const previewBox = page.getByTestId("composer-link-preview");
+    expect(await previewBox.isChecked()).toBe(true);
+    await previewBox.uncheck();
+    const plainPost = messagesPost();
+    await input.press("Enter");
+    const plainBody = (await plainPost).postDataJSON() as Json;
+    expect(plainBody.text).toBe("Our catalogue: https://shop.example/catalogue");
+    expect(plainBody.previewUrl).toBeUndefined();
+    await input.fill("The blue mug: https://shop.example/mugs/blue");
+    await previewBox.check();
+    const previewPost = messagesPost();
+    await input.press("Enter");
+    expect((await previewPost).postDataJSON()).toMatchObject({ text: "The blue mug: https://shop.example/mugs/blue", previewUrl: true });
+    // No link, no box.
+    await input.fill("Thank you!");
+    expect(await previewBox.count()).toBe(0);
+    await input.fill("");
+    await expect
+      .poll(async () => (await simMessages()).filter((m) => m.kind === "text" && m.text.includes("https://shop.example/")).map((m) => m.text), { timeout: 15_000 })
+      .toEqual(["Our catalogue: https://shop.example/catalogue", "The blue mug: https://shop.example/mugs/blue"]);
+
     // The customer's phone (the simulator page) shows what the business sent.
     const sim = await context.newPage();
     const simErrors = collectErrors(sim);
@@ -170,7 +261,11 @@ describe("the composer sends every outbound kind", () => {
     await fromBusiness.filter({ hasText: "When should we deliver?" }).getByRole("button", { name: "Tomorrow" }).waitFor();
     await fromBusiness.filter({ hasText: "Tokyo Station" }).waitFor();
     expect(await fromBusiness.filter({ hasText: "Yes — shall I reserve one?" }).getByTestId("sim-quote").textContent()).toContain("Do you have the blue mug?");
-    expect(await fromBusiness.count()).toBe(5);
+    await fromBusiness.filter({ hasText: "Which colour would you like?" }).getByRole("button", { name: "Green" }).waitFor();
+    await fromBusiness.filter({ hasText: "Track your order online" }).getByRole("link", { name: "Track order" }).waitFor();
+    expect(await fromBusiness.getByTestId("sim-media-document").textContent()).toContain("Invoice 1001.pdf");
+    await fromBusiness.filter({ hasText: "https://shop.example/mugs/blue" }).waitFor();
+    expect(await fromBusiness.count()).toBe(10);
 
     expect(errors.filter((e) => !/status of 40[19]/.test(e))).toEqual([]);
     expect(simErrors).toEqual([]);
