@@ -1,13 +1,16 @@
 /**
  * Issue 5 in a real browser against the real app under `wrangler dev` with the simulator: a
  * simulated customer sends every inbound kind (an ad referral, a picture, a voice note, a PDF, a
- * sticker, a location, a contact card, reply-button and list choices, a Flow answer, a template
- * button, an order, a reply quoting an earlier message, a reaction) and the inbox thread renders
- * each of them — the files fetched into Chorus's storage and served from /api/media.
+ * WebP sticker, an MP4 video, a location, a contact card, reply-button and list choices, a Flow
+ * answer, a template button, an order, a product inquiry, forwarded text, a reply quoting an
+ * earlier message, a reaction, a message WhatsApp does not support, the owner's answer from the
+ * WhatsApp Business app, a changed number) and the inbox thread renders each of them — the files
+ * fetched into Chorus's storage and served from /api/media, "loading" while they are not there yet.
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
-import { post, signedInOwner } from "./app-api";
+import { samplePng, sampleOggOpus } from "../../worker/simulator/sample-media";
+import { customerThread, post, randomPhone, signedInOwner } from "./app-api";
 import { collectErrors, launchChromium } from "./browser";
 
 const baseUrl = inject("baseUrl");
@@ -23,7 +26,7 @@ afterAll(async () => {
 });
 
 describe("every inbound kind, rendered in the thread", () => {
-  it("shows media, places, cards, replies, orders, quotes, referrals and reactions from the simulator", async ({ expect }) => {
+  it("shows media, places, cards, replies, orders, product inquiries, forwards, quotes, referrals, reactions, unsupported kinds, Business-app echoes and a changed number from the simulator", async ({ expect }) => {
     // Tall enough that the virtualised thread renders every message at once.
     const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 4000 } });
     await signedInOwner(context);
@@ -51,6 +54,16 @@ describe("every inbound kind, rendered in the thread", () => {
     await send({ kind: "order", text: "Deliver Friday", items: [{ productRetailerId: "tee-m", quantity: 2, price: 20, currency: "USD" }] });
     await send({ kind: "text", text: "Same as before", replyTo: first.id });
     await send({ kind: "reaction", messageId: first.id, emoji: "👍" });
+    await send({ kind: "media", sample: "clip", caption: "Unboxing video" });
+    await send({ kind: "forwarded", text: "Forwarded once" });
+    await send({ kind: "forwarded", text: "Forwarded a lot", frequently: true });
+    await send({ kind: "product_inquiry", text: "Is this in large?", productRetailerId: "tee-l" });
+    await send({ kind: "unsupported" });
+    await send({ kind: "echo", text: "Owner here, from the app" });
+    // Last: the customer changes number, then writes from the new one — into the same thread.
+    const newPhone = randomPhone().replace("+", "");
+    await send({ kind: "system", newPhone });
+    await send({ kind: "text", text: "Writing from my new number" });
 
     // Find the thread by the customer's name.
     let conversationId: string | undefined;
@@ -86,7 +99,15 @@ describe("every inbound kind, rendered in the thread", () => {
     const doc = kind("document").getByTestId("kind-document");
     await doc.waitFor({ timeout: 20_000 });
     expect(await doc.textContent()).toContain("invoice-1001.pdf");
-    await kind("sticker").locator("img").waitFor({ timeout: 20_000 });
+    // The sticker is a real WebP (Meta's sticker type), decoded by the browser.
+    const sticker = kind("sticker").locator("img");
+    await sticker.waitFor({ timeout: 20_000 });
+    await expect.poll(() => sticker.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBe(64);
+    // The video (an MP4 without frames: stored and served, not meant to play).
+    await kind("video").locator("video").waitFor({ timeout: 20_000 });
+    expect(await kind("video").textContent()).toContain("Unboxing video");
+    const videoFile = await context.request.get(`${baseUrl}${await kind("video").locator("video").getAttribute("src")}`);
+    expect(videoFile.headers()["content-type"]).toBe("video/mp4");
 
     // A file's own headers: PDF as an attachment, never sniffed.
     const href = (await doc.getAttribute("href"))!;
@@ -107,10 +128,30 @@ describe("every inbound kind, rendered in the thread", () => {
     expect(flow).not.toContain("flow_token");
     expect(await kind("order").textContent()).toContain("Total: 40 USD");
 
+    // Forwarded (once, many times) and the product asked about.
+    expect(await thread.getByTestId("kind-forwarded").allTextContents()).toEqual(["↪ Forwarded", "↪↪ Forwarded many times"]);
+    const asked = thread.getByTestId("message").filter({ hasText: "Is this in large?" });
+    expect(await asked.getByTestId("kind-product").textContent()).toContain("Asked about product tee-l");
+    // Unsupported, with Meta's reason.
+    expect(await kind("unsupported").getByTestId("kind-unsupported").textContent()).toContain("poll_creation");
+    expect(await kind("unsupported").getByTestId("kind-unsupported-reason").textContent()).toBe("WhatsApp says: Message type unknown");
+    // The owner's answer from the phone app: an outbound message, marked.
+    const echo = thread.getByTestId("message").filter({ hasText: "Owner here, from the app" });
+    expect(await echo.getAttribute("data-direction")).toBe("out");
+    expect(await echo.getByTestId("kind-business-app").textContent()).toBe("Sent from the WhatsApp Business app");
+    // The changed number: a notice in the same thread, and the next message from the new number lands here too.
+    expect(await kind("system").getByTestId("kind-system").textContent()).toContain(`The customer changed their number to +${newPhone}`);
+    await thread.getByTestId("message").filter({ hasText: "Writing from my new number" }).waitFor({ timeout: 10_000 });
+
     // The reaction sits on the first message, not in a bubble of its own.
     await expect.poll(() => thread.getByTestId("kind-reactions").first().textContent(), { timeout: 10_000 }).toContain("👍");
     const bubbles = await thread.getByTestId("message").count();
-    expect(bubbles).toBe(13);
+    expect(bubbles).toBe(21);
+    // One contact throughout: one thread for this customer, now with the new number.
+    const threads = (await (await context.request.get(`${baseUrl}/api/conversations?view=all&q=${encodeURIComponent(name)}`)).json()) as {
+      conversations: Array<{ id: string; contact: { name: string | null; waId: string | null } }>;
+    };
+    expect(threads.conversations.filter((c) => c.contact.name === name).map((c) => [c.id, c.contact.waId])).toEqual([[conversationId, newPhone]]);
 
     // Japanese: the same thread, translated.
     await page.evaluate(() => localStorage.setItem("chorus.language", "ja"));
@@ -152,14 +193,81 @@ describe("every inbound kind, rendered in the thread", () => {
     await offer.waitFor({ timeout: 15_000 });
     await offer.getByRole("button", { name: "Tomorrow" }).click();
     await sim.getByTestId("sim-kinds").getByTestId("sim-kind-kindLocation").click();
+    await sim.getByTestId("sim-kinds").getByTestId("sim-kind-kindVideo").click();
+    await sim.getByTestId("sim-kinds").getByTestId("sim-kind-kindEcho").click();
 
     const messages = async () =>
       ((await (await context.request.get(`${baseUrl}/api/conversations/${conversationId}/messages`)).json()) as {
         messages: Array<{ content?: { kind: string; title?: string; name?: string; context?: { quote?: { text: string | null } } } }>;
       }).messages;
-    await expect.poll(async () => (await messages()).map((m) => m.content?.kind), { timeout: 15_000 }).toEqual(expect.arrayContaining(["interactive_reply", "location"]));
+    await expect
+      .poll(async () => (await messages()).map((m) => m.content?.kind), { timeout: 15_000 })
+      .toEqual(expect.arrayContaining(["interactive_reply", "location", "video"]));
+    await expect.poll(async () => (await messages()).some((m) => (m.content as { source?: string } | undefined)?.source === "business_app"), { timeout: 15_000 }).toBe(true);
+    // The page marks the owner's echo as the phone would, once Chorus took it.
+    const echoBubble = sim.locator('[data-testid="sim-message"][data-direction="out"]').filter({ hasText: "Sent from the WhatsApp Business app" });
+    await expect.poll(() => echoBubble.getAttribute("data-delivery"), { timeout: 10_000 }).toBe("accepted");
     const choice = (await messages()).find((m) => m.content?.kind === "interactive_reply")!;
     expect(choice.content).toMatchObject({ title: "Tomorrow", context: { quote: { text: "Pick a delivery day" } } });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows a file as loading while Meta's media lookup fails, then the file once it lands", async ({ expect }) => {
+    const context = await browser.newContext({ locale: "en-US" });
+    await signedInOwner(context);
+    const { customer, conversationId } = await customerThread(context, `Pending ${run}`, "A photo is coming");
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${baseUrl}/inbox/${conversationId}`);
+    const thread = page.getByTestId("thread");
+    await thread.getByTestId("message").filter({ hasText: "A photo is coming" }).waitFor();
+
+    // The Graph fake fails the next two lookups: Chorus retries (5 s, then 10 s later) and shows "loading" meanwhile.
+    expect((await post(context, "/simulator/api/graph/fail-media-lookups", { count: 2 })).status).toBe(204);
+    expect((await post(context, `/simulator/api/customers/${customer.id}/send`, { kind: "media", sample: "picture", caption: "Late picture" })).status).toBe(201);
+    const bubble = thread.getByTestId("message").filter({ hasText: "Late picture" });
+    const loading = bubble.getByTestId("kind-media-loading");
+    await loading.waitFor({ timeout: 10_000 });
+    expect(await loading.textContent()).toBe("Loading Photo…");
+    expect(await bubble.getByTestId("kind-media").getAttribute("data-state")).toBe("pending");
+
+    // It lands without a reload.
+    const img = bubble.locator("img");
+    await img.waitFor({ timeout: 40_000 });
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 10_000 }).toBe(32);
+    expect(await loading.count()).toBe(0);
+    expect(errors.filter((e) => !/status of 40[19]/.test(e))).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it("the simulator page shows the business's picture and voice note as the customer's phone does, and the voice note gets played", async ({ expect }) => {
+    const context = await browser.newContext({ locale: "en-US" });
+    await signedInOwner(context);
+    const { customer, conversationId } = await customerThread(context, `Phone media ${run}`, "Send me a photo and a voice note");
+    const upload = async (file: { name: string; mimeType: string; buffer: Buffer }, fields: Record<string, string> = {}) => {
+      const res = await context.request.post(`${baseUrl}/api/conversations/${conversationId}/media`, { multipart: { file, ...fields }, headers: { Origin: baseUrl } });
+      expect(res.status(), await res.text()).toBe(201);
+    };
+    await upload({ name: "photo.png", mimeType: "image/png", buffer: Buffer.from(samplePng(48)) }, { caption: "Here is the photo" });
+    await upload({ name: "voice-note.ogg", mimeType: "audio/ogg; codecs=opus", buffer: Buffer.from(sampleOggOpus(1)) }, { voice: "true" });
+
+    const sim = await context.newPage();
+    const errors = collectErrors(sim);
+    await sim.goto(`${baseUrl}/simulator#customer=${customer.id}`);
+    const fromBusiness = sim.locator('[data-testid="sim-message"][data-direction="out"]');
+    const photo = fromBusiness.filter({ hasText: "Here is the photo" }).getByTestId("sim-media-image");
+    await photo.waitFor({ timeout: 15_000 });
+    await expect.poll(() => photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBe(48);
+    const voice = fromBusiness.getByTestId("sim-media-audio");
+    await voice.waitFor();
+    expect(await voice.getAttribute("controls")).not.toBeNull();
+    expect(await voice.getAttribute("src")).toMatch(/^\/simulator\/api\/media\/\d+$/);
+    // With the chat open, the voice note goes sent → delivered → read → played (Meta's status for voice notes).
+    const voiceBubble = fromBusiness.filter({ has: sim.getByTestId("sim-media-audio") });
+    await expect.poll(() => voiceBubble.getAttribute("data-status"), { timeout: 20_000 }).toBe("played");
+    // A picture is not a voice note: it stops at read.
+    await expect.poll(() => fromBusiness.filter({ hasText: "Here is the photo" }).getAttribute("data-status"), { timeout: 10_000 }).toBe("read");
     expect(errors).toEqual([]);
     await context.close();
   });
