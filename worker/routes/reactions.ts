@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { requireUser } from "../auth/middleware";
+import { isSingleEmoji, REACTION_EMOJI_RULE } from "../contracts/whatsapp";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { isConversationId } from "../services/conversation-id";
@@ -22,6 +23,8 @@ reactionRoutes.use("*", requireUser);
 reactionRoutes.post("/:id/reactions", validate("param", IdParam), validate("json", ReactionBody), async (c) => {
   const { id } = c.req.valid("param");
   const { messageId, emoji } = c.req.valid("json");
+  // Meta refuses anything but one emoji after the fact (a 502); say so now, before calling it.
+  if (emoji !== "" && !isSingleEmoji(emoji)) throw new ApiError(400, "invalid_request", `emoji: ${REACTION_EMOJI_RULE}`);
   const found = isConversationId(id) ? (await conversationAccess(c.env.DB, c.var.user, [id])).get(id) : undefined;
   if (!found || !(found.visible || found.inQueue)) throw new ApiError(404, "not_found", "There is no such conversation.");
   const user = c.var.user;
