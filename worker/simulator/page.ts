@@ -183,6 +183,9 @@ audio.media { width: min(260px, 100%); }
   .back { display: block; }
   .messages { padding: .6rem .5rem; }
   .bubble { max-width: 85%; }
+  /* The kind buttons: one row that scrolls sideways, so the chat keeps the screen. */
+  .kinds { flex-wrap: nowrap; overflow-x: auto; padding-bottom: .3rem; }
+  .kinds button { flex: none; }
 }
 `;
 

@@ -252,7 +252,14 @@ function mediaPreview(m, payload) {
     node.download = String(media.filename ?? "");
   }
   node.dataset.testid = `sim-media-${m.kind}`;
+  // A file grows its bubble when it loads: stay at the newest message if the chat was there.
+  node.addEventListener(m.kind === "image" || m.kind === "sticker" ? "load" : "loadedmetadata", keepAtBottom, { once: true });
   return [node];
+}
+
+function keepAtBottom() {
+  const box = $("messages");
+  if (box.scrollHeight - box.scrollTop - box.clientHeight < 400) box.scrollTop = box.scrollHeight;
 }
 
 function renderKinds() {
@@ -628,8 +635,12 @@ function messageNode(m) {
     payload = null;
   }
   bubble.append(...kindParts(m));
-  bubble.append(...mediaPreview(m, payload));
-  bubble.append(el("div", "text", m.text));
+  const preview = mediaPreview(m, payload);
+  bubble.append(...preview);
+  // Under a shown file only its caption is text (the phone shows no file name under a picture).
+  const caption = m.direction === "out" ? payload?.caption : payload?.[m.kind]?.caption;
+  const text = preview.length ? (typeof caption === "string" ? caption : "") : m.text;
+  if (text || !preview.length) bubble.append(el("div", "text", text));
   bubble.append(...templateAfter(m));
   const meta = el("div", "meta");
   const react = el("button", "react", "👍");
