@@ -651,6 +651,18 @@ describe("every inbound kind the simulator sends (issue 5)", () => {
     ]);
     const webhook = sent.find((c) => c.json.entry[0].changes[0].value.message_echoes?.[0]?.id === echo.id)!;
     expect(await signatureIsValid(webhook)).toBe(true);
+
+    // A customer known only by username: the echo names them by business-scoped user id alone.
+    const noPhone = await createCustomer({ username: "echo_no_phone" });
+    const echo2 = await send(noPhone.id, { kind: "echo", text: "Hello from the app" });
+    expect(valueOf(sent, echo2.id).value.message_echoes[0]).toEqual({
+      from: SIM_DISPLAY_PHONE_NUMBER,
+      to_user_id: noPhone.userId,
+      id: echo2.id,
+      timestamp: expect.stringMatching(/^\d+$/),
+      type: "text",
+      text: { body: "Hello from the app" },
+    });
   });
 
   it("refuses an unknown kind and bad fields with 400", async ({ expect }) => {
