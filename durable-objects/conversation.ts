@@ -694,28 +694,8 @@ export class ConversationDO extends DurableObject<Env> {
     // right after this webhook's index write, see decide()).
     if ((firstMessage || before.status === "closed") && before.assignee_id === null) this.startWaiting(now);
 
-    const id = newId("msg");
-    this.sql.exec(
-      `INSERT INTO messages (id, seq, wamid, direction, type, text, raw, reply_to, timestamp, status, status_at,
-         episode, created_at, updated_at, content)
-       VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)`,
-      id,
-      this.nextSeq(),
-      message.wamid,
-      message.type,
-      message.text,
-      message.raw,
-      message.replyTo,
-      message.timestamp,
-      message.timestamp,
-      this.thread()!.episode,
-      now,
-      now,
-      this.contentJson(message),
-    );
-    this.afterMessageStored(id, message, now);
+    const id = this.storeWebhookMessage(message, "in", "received", now);
     this.reports.onInbound(id);
-    if (message.text) this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?) ON CONFLICT DO NOTHING", id);
     // The window runs from the customer's message (Meta's timestamp), not from when it reached us.
     // It is 24 hours for every message; an ad or post referral opens a free entry point instead.
     const windowEnd = message.timestamp + WINDOW_MS;
@@ -1469,6 +1449,38 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   /**
+   * Stores a message that came by webhook — the customer's (`in`, received) or the owner's answer
+   * from the Business app (`out`, sent) — with the next sequence number and Meta's timestamp, and
+   * queues its text for the search index. Answers the new message id.
+   */
+  private storeWebhookMessage(message: InboundMessageData, direction: "in" | "out", status: "received" | "sent", now: number): string {
+    const id = newId("msg");
+    this.sql.exec(
+      `INSERT INTO messages (id, seq, wamid, direction, type, text, raw, reply_to, timestamp, status, status_at,
+         episode, created_at, updated_at, content)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id,
+      this.nextSeq(),
+      message.wamid,
+      direction,
+      message.type,
+      message.text,
+      message.raw,
+      message.replyTo,
+      message.timestamp,
+      status,
+      message.timestamp,
+      this.thread()!.episode,
+      now,
+      now,
+      this.contentJson(message),
+    );
+    this.afterMessageStored(id, message, now);
+    if (message.text) this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?) ON CONFLICT DO NOTHING", id);
+    return id;
+  }
+
+  /**
    * The owner answered from the WhatsApp Business app (coexistence, `smb_message_echoes`): an
    * outbound message, already sent, with no Chorus author. It is an answer, so it may open the
    * free entry point window; it never touches unread counts or the reply lock.
@@ -1478,27 +1490,7 @@ export class ConversationDO extends DurableObject<Env> {
       result.duplicates++;
       return;
     }
-    const id = newId("msg");
-    this.sql.exec(
-      `INSERT INTO messages (id, seq, wamid, direction, type, text, raw, reply_to, timestamp, status, status_at,
-         episode, created_at, updated_at, content)
-       VALUES (?, ?, ?, 'out', ?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?)`,
-      id,
-      this.nextSeq(),
-      message.wamid,
-      message.type,
-      message.text,
-      message.raw,
-      message.replyTo,
-      message.timestamp,
-      message.timestamp,
-      this.thread()!.episode,
-      now,
-      now,
-      this.contentJson(message),
-    );
-    this.afterMessageStored(id, message, now);
-    if (message.text) this.sql.exec("INSERT INTO search_pending (message_id) VALUES (?) ON CONFLICT DO NOTHING", id);
+    const id = this.storeWebhookMessage(message, "out", "sent", now);
     // A person answered from the Business app: a human reply for reports, with no agent to credit.
     this.reports.onOutbound(id, { fromBusinessApp: true });
     this.setLastMessage(message.timestamp, previewOf(message.text, message.type), "out");

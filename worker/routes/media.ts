@@ -19,6 +19,7 @@ import { accessTokenFor } from "../services/channel-tokens";
 import { isConversationId } from "../services/conversation-id";
 import { conversationAccess } from "../services/conversation-queries";
 import { mediaHeaders, mediaKey, safeContentType, sanitizeFilename } from "../services/media";
+import { readFileUpload } from "../uploads";
 import { validate } from "../validation";
 import { DEFAULT_GRAPH_API_URL } from "../whatsapp/graph-client";
 import { uploadMedia } from "../whatsapp/graph-media";
@@ -75,18 +76,10 @@ conversationMediaRoutes.post("/:id/media", validate("param", IdParam), async (c)
   // Sending contends for the reply lock: a thread in the user's queue answers 409 locked from the DO.
   if (!found || !(found.visible || found.inQueue)) throw notFound();
 
-  const length = Number(c.req.header("Content-Length") ?? "0");
-  if (length > MEDIA_UPLOAD_MAX_BYTES + 64 * 1024) {
-    throw new ApiError(413, "media_too_large", "WhatsApp accepts files up to 100 MB (documents); this upload is larger.");
-  }
-  let form: FormData;
-  try {
-    form = await c.req.formData();
-  } catch {
-    throw new ApiError(400, "invalid_request", "file: send the file as multipart/form-data with a `file` part.");
-  }
-  const file = form.get("file");
-  if (!file || typeof file === "string") throw new ApiError(400, "invalid_request", "file: attach the file as the `file` part.");
+  const { form, file } = await readFileUpload(c, {
+    maxFileBytes: MEDIA_UPLOAD_MAX_BYTES,
+    tooLarge: "WhatsApp accepts files up to 100 MB (documents); this upload is larger.",
+  });
   const fields = v.safeParse(MediaUploadFields, {
     ...(form.get("caption") !== null ? { caption: form.get("caption") } : {}),
     ...(form.get("kind") !== null ? { kind: form.get("kind") } : {}),

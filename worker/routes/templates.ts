@@ -18,6 +18,7 @@ import { ApiError } from "../errors";
 import { accessTokenFor } from "../services/channel-tokens";
 import { listAllTemplates, listApprovedTemplates, syncTemplatesFromMeta, templateView } from "../services/templates";
 import { chooseAccount, submitTemplate, uploadHeaderMedia } from "../services/templates-submit";
+import { readFileUpload } from "../uploads";
 import { validate } from "../validation";
 import { DEFAULT_GRAPH_API_URL } from "../whatsapp/graph-client";
 
@@ -60,22 +61,15 @@ templateRoutes.post("/", requireRole("owner", "manager"), validate("json", Creat
 
 const MediaForm = v.object({ wabaId: v.optional(v.pipe(v.string(), v.maxLength(64))) });
 
-/** The largest header example Meta takes (video and PDF: 16 MB), plus room for the multipart framing. */
-const HEADER_UPLOAD_MAX_BYTES = 16 * 1024 * 1024 + 64 * 1024;
+/** The largest header example Meta takes (video and PDF). */
+const HEADER_UPLOAD_MAX_BYTES = 16 * 1024 * 1024;
 
 templateRoutes.post("/media", requireRole("owner", "manager"), async (c) => {
-  // Exempt from the API's 1 MB body limit (worker/api-body-limit.ts): refuse a larger body before reading it.
-  if (Number(c.req.header("Content-Length") ?? "0") > HEADER_UPLOAD_MAX_BYTES) {
-    throw new ApiError(413, "media_too_large", "file: a header example can be at most 16 MB (images 5 MB).", { field: "file" });
-  }
-  let form: FormData;
-  try {
-    form = await c.req.formData();
-  } catch {
-    throw new ApiError(400, "invalid_request", "file: send the file as multipart/form-data with a `file` part.");
-  }
-  const file = form.get("file");
-  if (!file || typeof file === "string") throw new ApiError(400, "invalid_request", "file: a `file` part is required.");
+  const { form, file } = await readFileUpload(c, {
+    maxFileBytes: HEADER_UPLOAD_MAX_BYTES,
+    tooLarge: "file: a header example can be at most 16 MB (images 5 MB).",
+    details: { field: "file" },
+  });
   const fields = v.safeParse(MediaForm, { wabaId: typeof form.get("wabaId") === "string" && form.get("wabaId") ? form.get("wabaId") : undefined });
   if (!fields.success) throw new ApiError(400, "invalid_request", "wabaId: at most 64 characters.");
   const account = await chooseAccount(c.env.DB, fields.output.wabaId);
